@@ -1,0 +1,17 @@
+"""skneural: scikit-learn compatible neural networks on a small NumPy backprop core.
+
+Drop-in replacements for :class:`sklearn.neural_network.MLPClassifier`,
+:class:`sklearn.neural_network.MLPRegressor` and :class:`sklearn.linear_model.Perceptron`,
+plus the solvers, activations, losses and training controls a neural-network course
+teaches.
+"""
+
+from ._mlp import MLPClassifier, MLPRegressor
+try:  # TEMPORARY while the perceptron is being written
+    from ._perceptron import PerceptronClassifier
+except ImportError:
+    pass
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__"]

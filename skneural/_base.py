@@ -1,0 +1,360 @@
+"""Shared estimator machinery of MLPClassifier and MLPRegressor.
+
+The estimators validate input, encode targets and predict; the network
+(:mod:`skneural.network`), the solvers (:mod:`skneural.solvers`) and the epoch loop
+(:mod:`skneural._training`) do the rest.
+"""
+
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import activations as _activations
+from . import solvers as _solvers
+from ._training import History, run_epochs, run_minimizer
+from .network import Network
+
+
+class BaseMultilayerPerceptron(BaseEstimator, ABC):
+    """Base class for MLP classification and regression (do not use directly)."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        # A live view of the registries, so user-registered names are accepted.
+        "activation": [StrOptions(_activations.ACTIVATIONS.keys()),
+                       _activations.Activation],
+        "solver": [StrOptions(_solvers.SOLVERS.keys()), HasMethods(["step"]),
+                   HasMethods(["minimize"])],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    @abstractmethod
+    def __init__(self, hidden_layer_sizes, activation, *, solver, alpha, batch_size,
+                 learning_rate, learning_rate_init, power_t, max_iter, shuffle,
+                 random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
+                 early_stopping, validation_fraction, beta_1, beta_2, epsilon,
+                 n_iter_no_change, max_fun):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # -- hooks for the subclasses -------------------------------------------------------
+
+    @abstractmethod
+    def _validate_input(self, X, y, incremental, reset):
+        """Validate X and encode y; return X and a 2-D float-able y."""
+
+    @abstractmethod
+    def _loss_name(self):
+        """The loss (a name or Loss record) this estimator trains."""
+
+    @abstractmethod
+    def _score(self, X, y, sample_weight=None):
+        """Validation score used by early stopping (accuracy or R^2)."""
+
+    # -- building blocks ---------------------------------------------------------------
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if any(not isinstance(s, Integral | np.integer) for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be integers, got {sizes}.")
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return sizes
+
+    def _make_solver(self):
+        return _solvers.from_estimator_params(self.solver, self.get_params(deep=False))
+
+    def _make_network(self, layer_units, dtype):
+        return Network(layer_units, self.activation, loss=self._loss_name(),
+                       alpha=self.alpha, dtype=dtype)
+
+    def _network_from_coefs(self):
+        layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
+        return self._make_network(layer_units, self.coefs_[0].dtype)
+
+    def _initialize(self, y, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._out_activation()
+        network = self._make_network(layer_units, dtype)
+        params = network.init_params(self._random_state, "auto",
+                                     self._activation_name())
+        self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
+        self._best_params = params.copy()
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.best_loss_ = np.inf
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    def _activation_name(self):
+        activation = self.activation
+        return activation if isinstance(activation, str) else activation.name
+
+    def _out_activation(self):
+        from . import losses as _losses
+
+        return _losses.get(self._loss_name()).link
+
+    # -- fitting -------------------------------------------------------------------------
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden_layer_sizes = self._hidden_layer_sizes()
+        solver = self._make_solver()
+        if incremental and _solvers.is_minimizer(solver):
+            raise AttributeError(
+                f"partial_fit is only available for step-based solvers; "
+                f"{self.solver!r} optimizes the whole training set at once."
+            )
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sp.issparse(X):
+            X = X.tocsr()
+        n_samples, n_features = X.shape
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                                 ensure_non_negative=True)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        self.n_outputs_ = y.shape[1]
+        layer_units = [n_features] + hidden_layer_sizes + [self.n_outputs_]
+
+        if not incremental or not hasattr(self, "_random_state"):
+            self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype)
+        elif self.coefs_[0].dtype != X.dtype:
+            X = X.astype(self.coefs_[0].dtype)
+
+        network = self._make_network(layer_units, self.coefs_[0].dtype)
+        try:
+            # Start from coefs_ / intercepts_ as they are now, which honours weights a
+            # user assigned, and make them views of the fresh flat buffer.
+            params = network.pack(self.coefs_, self.intercepts_)
+        except ValueError as exc:
+            raise ValueError(
+                f"The existing weights do not fit hidden_layer_sizes="
+                f"{self.hidden_layer_sizes} and the data ({n_features} features, "
+                f"{self.n_outputs_} outputs): {exc} Refit without warm_start."
+            ) from None
+        self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
+        y = y.astype(params.dtype, copy=False)
+
+        if _solvers.is_minimizer(solver):
+            self._fit_minimizer(network, solver, params, X, y, sample_weight)
+        else:
+            self._fit_stochastic(network, solver, params, X, y, sample_weight,
+                                 incremental)
+
+        if not np.isfinite(params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _fit_minimizer(self, network, solver, params, X, y, sample_weight):
+        from sklearn.utils.optimize import _check_optimize_result
+
+        history = History(loss_curve=self.loss_curve_)
+        result = run_minimizer(network, solver, params, X, y, sample_weight,
+                               history=history, max_iter=self.max_iter, tol=self.tol)
+        name = self.solver if isinstance(self.solver, str) else "lbfgs"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            n_iter = _check_optimize_result("lbfgs", result, self.max_iter)
+        if not result.success:
+            warnings.warn(
+                f"{name} failed to converge after {n_iter} iteration(s) "
+                f"(status={result.status}): {result.message}. Increase max_iter, or "
+                "scale the data as shown in "
+                "https://scikit-learn.org/stable/modules/preprocessing.html",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if history.diverged_at is not None:
+            warnings.warn(
+                f"{name} produced a non-finite loss; the last finite iterate was "
+                "kept. Scale the inputs or increase alpha.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self.n_iter_ = n_iter
+        self.loss_ = float(network.loss_gradient(params, X, y, sample_weight)[0])
+        self.loss_curve_ = history.loss_curve
+        self.t_ += X.shape[0]
+
+    def _fit_stochastic(self, network, solver, params, X, y, sample_weight,
+                        incremental):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        state = getattr(self, "_solver_state", None)
+        if (not incremental or state is None
+                or getattr(self, "_solver_state_size", None) != params.size):
+            state = solver.init(params)
+
+        validation_score = None
+        X_train, y_train, sw_train = X, y, sample_weight
+        if self.early_stopping:
+            should_stratify = is_classifier(self) and self.n_outputs_ == 1
+            stratify = y if should_stratify else None
+            arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+            split = train_test_split(*arrays, random_state=self._random_state,
+                                     test_size=self.validation_fraction,
+                                     stratify=stratify)
+            X_train, X_val, y_train, y_val = split[:4]
+            sw_train, sw_val = (None, None) if sample_weight is None else split[4:]
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            y_val = self._decode_validation_targets(y_val)
+
+            def validation_score():
+                return self._score(X_val, y_val, sample_weight=sw_val)
+
+        if self.batch_size == "auto":
+            batch_size = min(200, X_train.shape[0])
+        else:
+            if self.batch_size > X_train.shape[0]:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than sample size. It is "
+                    "going to be clipped", stacklevel=3,
+                )
+            batch_size = self.batch_size
+
+        history = History(
+            loss_curve=self.loss_curve_,
+            best_loss=self.best_loss_,
+            validation_scores=self.validation_scores_,
+            best_validation_score=self.best_validation_score_,
+            no_improvement_count=self._no_improvement_count,
+            best_params=getattr(self, "_best_params", None),
+            t=self.t_,
+            loss=getattr(self, "loss_", None),
+            sample_idx=getattr(self, "_sample_idx", None),
+        )
+        state = run_epochs(
+            network, solver, params, state, X_train, y_train, sw_train,
+            history=history, batch_size=batch_size, shuffle=self.shuffle,
+            random_state=self._random_state, max_iter=self.max_iter, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, validation_score=validation_score,
+            incremental=incremental, verbose=self.verbose,
+            convergence_warning=ConvergenceWarning,
+        )
+        self._solver_state = state
+        self._solver_state_size = params.size
+        self.n_iter_ = history.n_iter
+        self.t_ = history.t
+        if history.loss is not None:
+            self.loss_ = history.loss
+        self.loss_curve_ = history.loss_curve
+        self.best_loss_ = history.best_loss
+        self.validation_scores_ = history.validation_scores
+        self.best_validation_score_ = history.best_validation_score
+        self._no_improvement_count = history.no_improvement_count
+        self._best_params = history.best_params
+        self._sample_idx = history.sample_idx
+
+    def _decode_validation_targets(self, y_val):
+        return y_val
+
+    # -- prediction ------------------------------------------------------------------------
+
+    def _forward_pass_fast(self, X, check_input=True):
+        """Predicted outputs after the link (probabilities, means, ...)."""
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        return self._network_from_coefs().predict(self.coefs_, self.intercepts_, X)
+
+    def _score_with_function(self, X, y, sample_weight, score_function):
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return score_function(y, y_pred, sample_weight=sample_weight)
+
+    def _check_solver(self):
+        try:
+            solver = self._make_solver()
+        except (ValueError, TypeError):
+            return True  # an invalid solver is reported by fit's parameter validation
+        if _solvers.is_minimizer(solver):
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def check_fitted_and_validate(estimator, X):
+    """Shared preamble of the predict methods."""
+    check_is_fitted(estimator)
+    return validate_data(estimator, X, accept_sparse=["csr", "csc"], reset=False)

@@ -1,0 +1,491 @@
+"""MLPClassifier and MLPRegressor: drop-in for scikit-learn's, on skneural's core."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from . import losses as _losses
+from ._base import BaseMultilayerPerceptron
+
+_COMMON_PARAMETERS = """\
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units in the ith hidden layer.
+
+    activation : str or Activation, default='relu'
+        Activation of the hidden layers: 'identity', 'logistic', 'tanh', 'relu', or
+        any name registered in :mod:`skneural.activations`, or a record.
+
+    solver : str or solver object, default='adam'
+        'sgd', 'adam' and 'lbfgs' as in scikit-learn (the string takes its settings
+        from the parameters below), any name registered in :mod:`skneural.solvers`,
+        or a solver object such as ``skneural.solvers.Adam(beta_2=0.99)`` that
+        carries its own settings.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty, divided by the batch's sample-weight sum when added
+        to the loss (scikit-learn's scaling).
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size of the stochastic solvers; 'auto' is min(200, n_samples).
+        Full-batch solvers ('lbfgs') ignore it.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of 'sgd': constant; ``learning_rate_init / (t + 1) ** power_t``
+        after each epoch, t the samples seen; or divide by 5 whenever training stops
+        improving for ``n_iter_no_change`` epochs (stop once below 1e-6).
+
+    learning_rate_init : float, default=0.001
+        Initial step size of 'sgd' and 'adam'.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Epochs for the stochastic solvers, iterations for 'lbfgs'.
+
+    shuffle : bool, default=True
+        Shuffle the samples at each epoch (stochastic solvers).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, the early-stopping split and shuffling.
+
+    tol : float, default=1e-4
+        Improvement below which an epoch counts as no improvement (see
+        ``n_iter_no_change``); 'lbfgs' uses it as its gradient tolerance.
+
+    verbose : bool or int, default=False
+        Print the loss after each epoch.
+
+    warm_start : bool, default=False
+        Start ``fit`` from the current weights (the solver state is rebuilt, as in
+        scikit-learn).
+
+    momentum : float, default=0.9
+        Momentum of 'sgd', in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with 'sgd' when momentum > 0.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop when its score
+        stops improving, and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Decay of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability term.
+
+    n_iter_no_change : int, default=10
+        Training stops after more than this many epochs without an improvement of
+        ``tol`` (loss, or validation score with early stopping).
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'."""
+
+_COMMON_ATTRIBUTES = """\
+    loss_ : float
+        The loss at the end of training: the last epoch's mean loss (stochastic
+        solvers) or the final objective ('lbfgs').
+
+    best_loss_ : float or None
+        Lowest ``loss_curve_`` entry; None with early stopping.
+
+    loss_curve_ : list of float
+        Loss after each epoch (or each 'lbfgs' iteration); accumulates across
+        ``warm_start`` fits and ``partial_fit`` calls.
+
+    validation_scores_ : list of float or None
+        Score on the held-out data after each epoch, with early stopping.
+
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``, with early stopping.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrices, views into one flat parameter buffer. Assigning new arrays
+        (with ``warm_start``) makes the next fit start from them.
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vectors.
+
+    n_features_in_ : int
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string feature names.
+
+    n_iter_ : int
+        Epochs (or 'lbfgs' iterations) run by the last ``fit``/``partial_fit`` call.
+
+    n_layers_ : int
+        Layers, input and output included.
+
+    n_outputs_ : int
+        Output units.
+
+    out_activation_ : str
+        Output link: 'softmax', 'logistic', 'identity' or 'exp'."""
+
+
+class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
+    __doc__ = f"""Multi-layer perceptron classifier, drop-in for scikit-learn's.
+
+    Minimizes the cross-entropy (softmax for multiclass, logistic units for binary and
+    multilabel targets) by backpropagation with a pluggable solver.
+
+    Parameters
+    ----------
+{_COMMON_PARAMETERS}
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels.
+
+{_COMMON_ATTRIBUTES}
+
+    See Also
+    --------
+    MLPRegressor : Multi-layer perceptron regressor.
+    PerceptronClassifier : Rosenblatt's single-layer perceptron.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skneural import MLPClassifier
+    >>> X, y = make_classification(n_samples=100, random_state=1)
+    >>> clf = MLPClassifier(random_state=1, max_iter=300).fit(X, y)
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 2)
+    >>> clf.score(X, y) > 0.9
+    True
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
+            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+        )
+
+    def _loss_name(self):
+        return "log_loss" if self.out_activation_ == "softmax" else "binary_log_loss"
+
+    def _out_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+
+        # incremental warm_start classes_ defined -> action
+        #  no  any  no  -> define classes_;  no  no  yes -> redefine classes_
+        #  any yes  yes -> same classes as before;  yes no yes -> subset of classes_
+        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            if len(self.classes_) < 2 and self._label_binarizer.y_type_ != (
+                "multilabel-indicator"
+            ):
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in "
+                    f"the data, but the data contains only one class: "
+                    f"{self.classes_[0]!r}."
+                )
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as "
+                        f"in the previous call to fit. Previously got {self.classes_}, "
+                        f"`y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {classes}."
+                )
+        y = self._label_binarizer.transform(y).astype(bool)
+        return X, y
+
+    def _decode_validation_targets(self, y_val):
+        return self._label_binarizer.inverse_transform(y_val)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or a label-indicator matrix for multilabel problems.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch over the given data.
+
+        Unlike scikit-learn's, the solver state, the random state and the shuffling
+        order carry over between calls, so ``k`` calls on the same data give the same
+        weights as ``fit`` with ``max_iter=k``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array of shape (n_classes,), default=None
+            All classes across the calls; required on the first call. ``y`` need not
+            contain all of them.
+
+        Returns
+        -------
+        self : object
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict class labels (or label-indicator rows for multilabel problems).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(X, y, sample_weight, accuracy_score)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+        """
+        y_prob = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(y_prob, out=y_prob)
+
+    def predict_proba(self, X):
+        """Class probabilities, columns ordered as ``classes_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
+    __doc__ = f"""Multi-layer perceptron regressor, drop-in for scikit-learn's.
+
+    Minimizes the (half) squared error or the half Poisson deviance by backpropagation
+    with a pluggable solver; multi-output targets are supported.
+
+    Unlike scikit-learn >= 1.7, only ``hidden_layer_sizes`` and ``activation`` are
+    positional, so ``MLPRegressor((50,))`` is one hidden layer of 50 units, as it was
+    before scikit-learn moved ``loss`` first.
+
+    Parameters
+    ----------
+{_COMMON_PARAMETERS}
+
+    loss : {{'squared_error', 'poisson'}} or Loss, default='squared_error'
+        'poisson' uses an exp output link and needs non-negative targets.
+
+    Attributes
+    ----------
+{_COMMON_ATTRIBUTES}
+
+    See Also
+    --------
+    MLPClassifier : Multi-layer perceptron classifier.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skneural import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=1)
+    >>> reg = MLPRegressor((50,), solver="lbfgs", random_state=1, max_iter=500)
+    >>> reg.fit(X, y).score(X, y) > 0.95
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"}), _losses.Loss],
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *,
+                 loss="squared_error", solver="adam", alpha=0.0001, batch_size="auto",
+                 learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
+                 warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
+            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+        )
+        self.loss = loss
+
+    def _loss_name(self):
+        return self.loss
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             y_numeric=True, dtype=(np.float64, np.float32),
+                             reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if _losses.get(self.loss).link == "exp" and np.any(y < 0):
+            raise ValueError(
+                f"loss={self.loss!r} needs non-negative targets y; got a minimum of "
+                f"{y.min()}."
+            )
+        return X, y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        Not available for 'lbfgs' (AttributeError), unlike scikit-learn 1.9, whose
+        regressor exposes it and silently runs a full L-BFGS fit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(X, y, sample_weight, r2_score)

@@ -1,0 +1,147 @@
+"""Loss functions on the network's raw outputs, with their output links.
+
+A :class:`Loss` owns the output link (identity, logistic, softmax, exp): it receives
+the raw outputs ``R`` of the last layer and returns both the loss value and
+``dLoss/dR``. With each loss's canonical link that derivative is the familiar
+``link(R) - y``; computing it from ``R`` lets the log-losses use log-sum-exp and stay
+finite for raw outputs of +-1e4.
+
+Scaling follows scikit-learn: the value is the (sample-weighted) mean over samples of
+the per-sample loss, summed over outputs; the gradient returned is the per-sample
+derivative, which the network weights and divides by the weight sum.
+
+.. note::
+   scikit-learn's ``squared_error`` *value* also averages over outputs while its
+   gradient does not; skneural sums over outputs so value and gradient agree (this only
+   changes ``loss_curve_`` for multi-output regression, by the factor ``n_outputs``).
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from scipy.special import expit, xlogy
+
+from . import activations as _activations
+
+__all__ = ["Loss", "LOSSES", "register", "get"]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss function of the targets and the network's raw outputs.
+
+    Parameters
+    ----------
+    name : str
+        Registry key.
+    link : str
+        Name of the registered activation that maps raw outputs to predictions
+        (``"identity"``, ``"logistic"``, ``"softmax"``, ``"exp"``); exposed by the
+        estimators as ``out_activation_``.
+    loss_gradient : callable ``loss_gradient(y, raw, gradient_out) -> per_sample``
+        Writes ``dloss_i/draw`` into ``gradient_out`` (which may be ``raw`` itself,
+        for an in-place computation) and returns the per-sample loss, shape
+        (n_samples,), summed over outputs.
+    description : str, default=""
+    """
+
+    name: str
+    link: str
+    loss_gradient: Callable
+    description: str = field(default="", compare=False)
+
+    def value(self, y, raw, sample_weight=None):
+        """Sample-weighted mean loss of raw outputs ``raw`` against targets ``y``."""
+        per_sample = self.loss_gradient(y, raw, np.empty_like(raw))
+        return float(np.average(per_sample, weights=sample_weight))
+
+    def gradient(self, y, raw):
+        """Per-sample derivative of the loss with respect to ``raw`` (a new array)."""
+        gradient = np.empty_like(raw)
+        self.loss_gradient(y, raw, gradient)
+        return gradient
+
+    def predict(self, raw):
+        """Apply the output link to a copy of ``raw``."""
+        return _activations.get(self.link).function(np.array(raw))
+
+
+LOSSES = {}
+
+
+def register(loss, *, overwrite=False):
+    """Add a :class:`Loss` to the registry under ``loss.name``."""
+    if not isinstance(loss, Loss):
+        raise TypeError(f"Expected a Loss record, got {type(loss)!r}.")
+    if loss.name in LOSSES and not overwrite:
+        raise ValueError(
+            f"A loss named {loss.name!r} is already registered; "
+            "pass overwrite=True to replace it."
+        )
+    LOSSES[loss.name] = loss
+    return loss
+
+
+def get(loss):
+    """Return the :class:`Loss` for a registered name, or the record itself."""
+    if isinstance(loss, Loss):
+        return loss
+    try:
+        return LOSSES[loss]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"Unknown loss {loss!r}. Registered losses: {sorted(LOSSES)}; pass an "
+            "skneural.losses.Loss record or register one with "
+            "skneural.losses.register."
+        ) from None
+
+
+def _squared_error(y, raw, gradient):
+    np.subtract(raw, y, out=gradient)
+    return 0.5 * np.einsum("ij,ij->i", gradient, gradient)
+
+
+def _poisson(y, raw, gradient):
+    # Half Poisson deviance with log link, including the constant y*log(y) - y so the
+    # value matches scikit-learn's. Raw outputs are capped so exp stays finite.
+    cap = np.log(np.finfo(raw.dtype).max) / 2
+    raw_capped = np.minimum(raw, cap)
+    mean = np.exp(raw_capped)
+    per_sample = (mean - y * raw_capped + xlogy(y, y) - y).sum(axis=1)
+    np.subtract(mean, y, out=gradient)
+    return per_sample
+
+
+def _log_loss(y, raw, gradient):
+    # Softmax cross-entropy via log-sum-exp: loss = lse(raw) * sum(y) - <y, raw>.
+    shifted = raw - raw.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=1))
+    per_sample = log_norm * y.sum(axis=1) - np.einsum("ij,ij->i", y, shifted)
+    np.subtract(shifted, log_norm[:, None], out=gradient)
+    np.exp(gradient, out=gradient)
+    gradient -= y
+    return per_sample
+
+
+def _binary_log_loss(y, raw, gradient):
+    # log(1 + exp(r)) - y r, summed over the independent logistic outputs.
+    per_sample = (np.logaddexp(0, raw) - y * raw).sum(axis=1)
+    expit(raw, out=gradient)
+    gradient -= y
+    return per_sample
+
+
+for _record in [
+    Loss("squared_error", "identity", _squared_error,
+         description="0.5 * (y - r)**2"),
+    Loss("poisson", "exp", _poisson,
+         description="half Poisson deviance, exp(r) - y r + y log y - y"),
+    Loss("log_loss", "softmax", _log_loss,
+         description="cross-entropy of softmax(r), for one-of-K targets"),
+    Loss("binary_log_loss", "logistic", _binary_log_loss,
+         description="cross-entropy of independent logistic outputs "
+                     "(binary and multilabel)"),
+]:
+    register(_record)
+del _record
