@@ -15,6 +15,9 @@ The protocol (see DESIGN.md, "Solvers"):
   schedules); ``solver.on_plateau(state, message, verbose)`` is called when the loss or
   validation score stopped improving and returns True to stop training, False to go on
   (the ``"adaptive"`` schedule divides the learning rate instead of stopping).
+* Every step-based solver keeps its current base learning rate in
+  ``state["learning_rate"]`` (initialised from ``learning_rate_init``) and reads it
+  at each step, so learning-rate schedules act on any solver by changing that entry.
 * ``full_batch = True`` (a class attribute) makes the training loop feed the whole
   training set at each step: sign-based and line-search methods need a deterministic
   gradient.
@@ -242,8 +245,7 @@ class Adam(Solver):
         np.square(grad, out=tmp)
         tmp *= 1 - beta_2
         v += tmp
-        lr_t = self.learning_rate_init * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        state["learning_rate"] = lr_t
+        lr_t = state["learning_rate"] * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
         np.sqrt(v, out=tmp)
         tmp += self.epsilon
         np.multiply(m, -lr_t, out=update)
@@ -251,8 +253,6 @@ class Adam(Solver):
         params += update
         return state, loss
 
-    def current_learning_rate(self, state):
-        return float(self.learning_rate_init)
 
 
 class LBFGS(Solver):
