@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOp
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import activations as _activations
+from . import initializers as _initializers
 from . import solvers as _solvers
 from ._training import History, run_epochs, run_minimizer
 from .network import Network
@@ -31,7 +32,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         # A live view of the registries, so user-registered names are accepted.
         "activation": [StrOptions(_activations.ACTIVATIONS.keys()),
-                       _activations.Activation],
+                       _activations.Activation, list, tuple],
         "solver": [StrOptions(_solvers.SOLVERS.keys()), HasMethods(["step"]),
                    HasMethods(["minimize"])],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -55,6 +56,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
                              Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        # skneural's catalogue (issue 5); a list's entries are checked by the Network.
+        "weight_init": [StrOptions(_initializers.INITIALIZERS.keys()), callable],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "input_noise": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
     }
 
     @abstractmethod
@@ -62,7 +70,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                  learning_rate, learning_rate_init, power_t, max_iter, shuffle,
                  random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
                  early_stopping, validation_fraction, beta_1, beta_2, epsilon,
-                 n_iter_no_change, max_fun):
+                 n_iter_no_change, max_fun, weight_init="auto", penalty="l2",
+                 l1_ratio=0.15, max_norm=None, input_noise=0.0, dropout=0.0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -86,6 +95,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.weight_init = weight_init
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.max_norm = max_norm
+        self.input_noise = input_noise
+        self.dropout = dropout
 
     # -- hooks for the subclasses -------------------------------------------------------
 
@@ -118,8 +133,15 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return _solvers.from_estimator_params(self.solver, self.get_params(deep=False))
 
     def _make_network(self, layer_units, dtype):
+        # scikit-learn's linear-model convention: "l2" is alpha/2 ||W||^2 (its MLP's
+        # penalty), "l1" alpha |W|_1, "elasticnet" mixes them with l1_ratio.
+        l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(
+            self.penalty, 0.0)
         return Network(layer_units, self.activation, loss=self._loss_name(),
-                       alpha=self.alpha, dtype=dtype)
+                       alpha=0.0 if self.penalty is None else self.alpha,
+                       l1_ratio=l1_ratio, dtype=dtype, dropout=self.dropout,
+                       input_noise=self.input_noise, max_norm=self.max_norm,
+                       random_state=getattr(self, "_random_state", None))
 
     def _network_from_coefs(self):
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
@@ -132,7 +154,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._out_activation()
         network = self._make_network(layer_units, dtype)
-        params = network.init_params(self._random_state, "auto",
+        params = network.init_params(self._random_state, self.weight_init,
                                      self._activation_name())
         self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
         self._best_params = params.copy()
@@ -148,7 +170,17 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self.best_validation_score_ = None
 
     def _activation_name(self):
+        """Activation name(s) for the initializer: one, or one per weight layer.
+
+        scikit-learn's "auto" scheme reads the hidden activation for every layer,
+        the output layer included; with one activation per hidden layer, each
+        weight layer gets the activation of the units it feeds and the output layer
+        that of the last hidden layer.
+        """
         activation = self.activation
+        if isinstance(activation, (list, tuple)):
+            names = [_activations.get(a).name for a in activation]
+            return names + names[-1:] if names else None
         return activation if isinstance(activation, str) else activation.name
 
     def _out_activation(self):
@@ -244,7 +276,6 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.n_iter_ = n_iter
         self.loss_ = float(network.loss_gradient(params, X, y, sample_weight)[0])
         self.loss_curve_ = history.loss_curve
-        self.t_ += X.shape[0]
 
     def _fit_stochastic(self, network, solver, params, X, y, sample_weight,
                         incremental):

@@ -20,9 +20,12 @@ _COMMON_PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
 
-    activation : str or Activation, default='relu'
-        Activation of the hidden layers: 'identity', 'logistic', 'tanh', 'relu', or
-        any name registered in :mod:`skneural.activations`, or a record.
+    activation : str, Activation or list of them, default='relu'
+        Activation of the hidden layers: 'identity', 'logistic', 'tanh', 'relu',
+        'step', 'lecun_tanh', 'leaky_relu', 'elu', 'softplus', 'gelu', or any name
+        registered in :mod:`skneural.activations`, or a record (e.g.
+        ``skneural.activations.leaky_relu(0.2)``); or a list with one entry per
+        hidden layer.
 
     solver : str or solver object, default='adam'
         'sgd', 'adam' and 'lbfgs' as in scikit-learn (the string takes its settings
@@ -96,7 +99,43 @@ _COMMON_PARAMETERS = """\
         ``tol`` (loss, or validation score with early stopping).
 
     max_fun : int, default=15000
-        Maximum number of loss evaluations of 'lbfgs'."""
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    weight_init : str or callable, default='auto'
+        Initial weights: 'auto' is scikit-learn's scheme (Glorot uniform, biases
+        drawn too); 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal',
+        'lecun_uniform', 'lecun_normal' (zero biases), any name registered in
+        :mod:`skneural.initializers`, or a callable.
+
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        Weight penalty of strength ``alpha``, as in scikit-learn's linear models:
+        ``alpha/2 ||W||^2`` (scikit-learn's MLP), ``alpha |W|_1``, or
+        ``alpha (l1_ratio |W|_1 + (1 - l1_ratio)/2 ||W||^2)``; None for none.
+        Biases are not penalised; the penalty is divided by the batch's
+        sample-weight sum like ``alpha``'s L2 term.
+
+    l1_ratio : float, default=0.15
+        Elastic-net mixing in [0, 1]; used only with ``penalty='elasticnet'``.
+
+    max_norm : float or None, default=None
+        After each update, every unit's incoming weight vector whose L2 norm
+        exceeds ``max_norm`` is rescaled to it (Srivastava et al., 2014). With
+        'lbfgs' (whose line search cannot be constrained) the bound is enforced on
+        the final weights only.
+
+    input_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to the inputs during training
+        only, a fresh draw for every batch.
+
+    dropout : float or list of float, default=0.0
+        Dropout rate in [0, 1) of all hidden layers, or one per hidden layer.
+        Inverted dropout: during training each hidden unit is dropped with this
+        probability and the others are scaled by ``1 / (1 - rate)``; predictions
+        use the whole network, deterministically. The masks and the input noise
+        come from ``random_state``, and nothing is drawn when the rates are 0, so
+        the defaults reproduce scikit-learn. With full-batch solvers ('lbfgs')
+        every loss evaluation draws anew, which makes the objective noisy for the
+        line search: prefer a stochastic solver with dropout or input noise."""
 
 _COMMON_ATTRIBUTES = """\
     loss_ : float
@@ -184,7 +223,9 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000):
+                 n_iter_no_change=10, max_fun=15000, weight_init="auto",
+                 penalty="l2", l1_ratio=0.15, max_norm=None, input_noise=0.0,
+                 dropout=0.0):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -194,6 +235,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            weight_init=weight_init, penalty=penalty, l1_ratio=l1_ratio,
+            max_norm=max_norm, input_noise=input_noise, dropout=dropout,
         )
 
     def _loss_name(self):
@@ -221,7 +264,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in "
                     f"the data, but the data contains only one class: "
-                    f"{self.classes_[0]!r}."
+                    f"{self.classes_[0]}."
                 )
         else:
             classes = unique_labels(y)
@@ -370,8 +413,11 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     ----------
 {_COMMON_PARAMETERS}
 
-    loss : {{'squared_error', 'poisson'}} or Loss, default='squared_error'
+    loss : {{'squared_error', 'poisson', 'absolute_error', 'huber'}} or Loss, \
+default='squared_error'
         'poisson' uses an exp output link and needs non-negative targets.
+        'absolute_error' and 'huber' (threshold 1.0 in target units; use
+        ``skneural.losses.huber(delta=...)`` for another) are robust to outliers.
 
     Attributes
     ----------
@@ -393,7 +439,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"}), _losses.Loss],
+        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"}),
+                 _losses.Loss],
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *,
@@ -402,7 +449,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 weight_init="auto", penalty="l2", l1_ratio=0.15, max_norm=None,
+                 input_noise=0.0, dropout=0.0):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -412,6 +461,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            weight_init=weight_init, penalty=penalty, l1_ratio=l1_ratio,
+            max_norm=max_norm, input_noise=input_noise, dropout=dropout,
         )
         self.loss = loss
 
