@@ -60,6 +60,20 @@ class Network:
         Elastic-net mixing: penalty = alpha * (l1_ratio * |W|_1
         + 0.5 * (1 - l1_ratio) * ||W||^2). 0 is scikit-learn's L2.
     dtype : dtype, default=np.float64
+    dropout : float or sequence of float, default=0.0
+        Dropout rate in [0, 1) of the hidden layers: one for all, or one per hidden
+        layer. Inverted dropout: with ``training=True`` each hidden unit's output is
+        zeroed with this probability and the survivors are scaled by
+        ``1 / (1 - rate)``, so nothing changes at prediction time.
+    input_noise : float, default=0.0
+        Standard deviation of the Gaussian noise added to the inputs with
+        ``training=True`` (sparse inputs are densified batch by batch for it).
+    max_norm : float or None, default=None
+        Bound on the L2 norm of each unit's incoming weight vector (biases excluded),
+        enforced by :meth:`constrain`, which the training loop calls after each update.
+    random_state : RandomState, Generator, int or None, default=None
+        Source of the dropout masks and the input noise. Nothing is drawn while
+        ``dropout`` and ``input_noise`` are 0.
 
     Attributes
     ----------
@@ -79,6 +93,10 @@ class Network:
         alpha=0.0,
         l1_ratio=0.0,
         dtype=np.float64,
+        dropout=0.0,
+        input_noise=0.0,
+        max_norm=None,
+        random_state=None,
     ):
         self.layer_sizes = [int(n) for n in layer_sizes]
         if len(self.layer_sizes) < 2 or min(self.layer_sizes) < 1:
@@ -101,6 +119,21 @@ class Network:
         self.alpha = float(alpha)
         self.l1_ratio = float(l1_ratio)
         self.dtype = np.dtype(dtype)
+        self.dropout = _dropout_rates(dropout, n_hidden)
+        self.input_noise = float(input_noise)
+        if not (np.isfinite(self.input_noise) and self.input_noise >= 0):
+            raise ValueError(
+                f"input_noise must be a finite number >= 0, got {input_noise!r}."
+            )
+        if max_norm is not None:
+            max_norm = float(max_norm)
+            if not (np.isfinite(max_norm) and max_norm > 0):
+                raise ValueError(
+                    f"max_norm must be a finite number > 0 or None, got {max_norm!r}."
+                )
+        self.max_norm = max_norm
+        self.random_state = random_state
+        self.dropout_masks_ = []
 
         shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         self.coef_shapes = shapes
@@ -148,7 +181,8 @@ class Network:
                 f"Expected {len(out_coefs)} weight matrices and bias vectors for layer "
                 f"sizes {self.layer_sizes}, got {len(coefs)} and {len(intercepts)}."
             )
-        for target, source in zip(out_coefs + out_intercepts, list(coefs) + list(intercepts)):
+        sources = list(coefs) + list(intercepts)
+        for target, source in zip(out_coefs + out_intercepts, sources):
             source = np.asarray(source)
             if source.shape != target.shape:
                 raise ValueError(
@@ -164,14 +198,22 @@ class Network:
         ``initializer`` is a name in :mod:`skneural.initializers` or a callable; the
         draws happen in scikit-learn's order (weights then bias, layer by layer), so
         ``"auto"`` with the same seed reproduces scikit-learn's initial weights.
+        ``activation_name`` is one name, or one per weight layer.
         """
         from . import initializers as _initializers
 
         init = _initializers.get(initializer)
+        names = activation_name
+        if not isinstance(names, (list, tuple)):
+            names = [names] * len(self.coef_shapes)
+        elif len(names) != len(self.coef_shapes):
+            raise ValueError(
+                f"Got {len(names)} activation names for {len(self.coef_shapes)} "
+                "weight layers."
+            )
         coefs, intercepts = [], []
-        for fan_in, fan_out in self.coef_shapes:
-            coef, intercept = init(fan_in, fan_out, random_state, self.dtype,
-                                   activation_name)
+        for (fan_in, fan_out), name in zip(self.coef_shapes, names, strict=True):
+            coef, intercept = init(fan_in, fan_out, random_state, self.dtype, name)
             coefs.append(coef)
             intercepts.append(intercept)
         return self.pack(coefs, intercepts)
@@ -199,7 +241,7 @@ class Network:
         params : ndarray of shape (n_params,)
         X : {ndarray, sparse matrix} of shape (n_samples, layer_sizes[0])
         training : bool, default=False
-            Training-time behaviour (reserved for stochastic layers such as dropout).
+            Apply ``input_noise`` and ``dropout`` (drawn from ``random_state``).
 
         Returns
         -------
@@ -208,12 +250,16 @@ class Network:
             output layer after ``output_activation`` (before the loss's link). The
             arrays are reusable buffers: the next call with the same batch size
             overwrites them. When an activation needs its input, its pre-activations
-            are kept in ``self.preactivations_``.
+            are kept in ``self.preactivations_``. With dropout, ``h_i`` is the thinned
+            output and ``self.dropout_masks_[i]`` its scaled mask (else None).
         """
         coefs, intercepts = self.unpack(params)
         outputs, _ = self._layer_buffers(X.shape[0])
         layer_activations = self.activations + [self.output_activation]
         self.preactivations_ = [None] * len(outputs)
+        self.dropout_masks_ = [None] * len(outputs)
+        if training and self.input_noise > 0:
+            X = self._noisy(X)
         activations = [X]
         inputs = X
         for i, (coef, intercept, out) in enumerate(zip(coefs, intercepts, outputs)):
@@ -226,6 +272,12 @@ class Network:
             if activation.needs_input:
                 self.preactivations_[i] = out.copy()
             activation.function(out)
+            if training and i < len(self.dropout) and self.dropout[i] > 0:
+                mask = self.dropout_masks_[i] = self._dropout_mask(out.shape,
+                                                                   self.dropout[i])
+                # A thinned copy feeds the next layer; the buffer keeps the full
+                # output, which the derivative needs.
+                out = out * mask
             activations.append(out)
             inputs = out
         return activations
@@ -243,7 +295,7 @@ class Network:
         """
         coefs, _ = self.unpack(params)
         n_samples = activations[0].shape[0]
-        _, deltas = self._layer_buffers(n_samples)
+        outputs, deltas = self._layer_buffers(n_samples)
         if grad is None:
             grad = np.empty(self.n_params, dtype=self.dtype)
         grad_coefs, grad_intercepts = self._grad_views(grad)
@@ -270,6 +322,10 @@ class Network:
             if i > 0:
                 next_delta = deltas[i - 1]
                 np.dot(delta, coefs[i].T, out=next_delta)
+                mask = self.dropout_masks_[i - 1] if self.dropout_masks_ else None
+                if mask is not None:
+                    next_delta *= mask
+                    inputs = outputs[i - 1]  # the output before thinning
                 self._apply_derivative(layer_activations[i - 1], inputs, next_delta,
                                        i - 1)
                 delta = next_delta
@@ -313,6 +369,40 @@ class Network:
             grad_weights += l1 * np.sign(weights)
         return value
 
+    def constrain(self, params):
+        """Enforce ``max_norm`` on ``params`` in place (a no-op when it is None).
+
+        Each unit's incoming weight vector (a column of a weight matrix; biases are
+        excluded) whose L2 norm exceeds ``max_norm`` is rescaled to that norm: the
+        max-norm constraint of Srivastava et al. (2014, section 5.1), applied to the
+        hidden and the output units alike.
+        """
+        if self.max_norm is None:
+            return params
+        coefs, _ = self.unpack(params)
+        for coef in coefs:
+            norms = np.sqrt(np.einsum("ij,ij->j", coef, coef))
+            too_long = norms > self.max_norm
+            if too_long.any():
+                coef[:, too_long] *= self.max_norm / norms[too_long]
+        return params
+
+    def _rng(self):
+        if self.random_state is None or isinstance(self.random_state,
+                                                   (int, np.integer)):
+            self.random_state = np.random.RandomState(self.random_state)
+        return self.random_state
+
+    def _noisy(self, X):
+        noisy = X.toarray() if sp.issparse(X) else np.array(X, dtype=self.dtype)
+        noisy += self.input_noise * self._rng().standard_normal(X.shape)
+        return noisy
+
+    def _dropout_mask(self, shape, rate):
+        mask = (self._rng().random(shape) >= rate).astype(self.dtype)
+        mask *= 1.0 / (1.0 - rate)
+        return mask
+
     # -- prediction -------------------------------------------------------------------
 
     def predict_raw(self, coefs, intercepts, X):
@@ -335,3 +425,19 @@ class Network:
         """Predictions: :meth:`predict_raw` followed by the loss's link."""
         out = self.predict_raw(coefs, intercepts, X)
         return _activations.get(self.loss.link).function(out)
+
+
+def _dropout_rates(dropout, n_hidden):
+    """One dropout rate per hidden layer, each in [0, 1)."""
+    if isinstance(dropout, (list, tuple, np.ndarray)):
+        rates = [float(rate) for rate in dropout]
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"Got {len(rates)} dropout rates for {n_hidden} hidden layers; give "
+                "one rate, or one per hidden layer."
+            )
+    else:
+        rates = [float(dropout)] * n_hidden
+    if not all(0.0 <= rate < 1.0 for rate in rates):
+        raise ValueError(f"Dropout rates must be in [0, 1), got {dropout!r}.")
+    return rates
