@@ -7,10 +7,7 @@ teaches.
 """
 
 from ._mlp import MLPClassifier, MLPRegressor
-try:  # TEMPORARY while the perceptron is being written
-    from ._perceptron import PerceptronClassifier
-except ImportError:
-    pass
+from ._perceptron import PerceptronClassifier
 
 __version__ = "0.1.0.dev0"
 

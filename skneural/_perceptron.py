@@ -1,0 +1,1091 @@
+"""Rosenblatt's perceptron: a drop-in for :class:`sklearn.linear_model.Perceptron`.
+
+One threshold unit per class (one-vs-rest). A unit sees the training samples one at a
+time and, when it gets one wrong (``y * (w @ x + b) <= 0`` with ``y`` in {-1, +1}),
+adds ``eta0 * y * x`` to its weights and ``eta0 * y`` to its bias: the input is added
+on a false negative and subtracted on a false positive.
+
+The rule is inherently sequential, but the weights only change on a mistake (or by a
+constant shrink factor under an L2 penalty), so the loop scores a block of upcoming
+samples with one matrix product, jumps to the first mistake, updates, and carries on.
+That is the same sequence of updates as a sample-by-sample loop, at the cost of one
+NumPy call per mistake instead of one per sample.
+
+Semantics follow scikit-learn's ``SGDClassifier(loss="perceptron",
+learning_rate="constant")``, including the order in which samples are visited: its
+per-epoch shuffle is reproduced (see :func:`_xorshift_permutation`), so the same data
+and settings give the same weights.
+"""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+__all__ = ["PerceptronClassifier"]
+
+_MAX_INT = np.iinfo(np.int32).max
+# Below this the scale of the weight vector is folded back into it (as scikit-learn).
+_WSCALE_THRESHOLD = 1e-9
+# Bounds on how many upcoming samples are scored at once while looking for a mistake.
+_MIN_BLOCK, _MAX_BLOCK = 8, 4096
+
+
+def _xorshift_permutation(n_samples, seed):
+    """Permutation that one shuffle of scikit-learn's ``SequentialDataset`` applies.
+
+    scikit-learn shuffles its index array in place at the start of every epoch with a
+    Fisher-Yates pass driven by a 32-bit xorshift generator restarted from the same
+    seed, so epoch ``k`` visits ``order_k = order_{k-1}[perm]``.
+    """
+    perm = list(range(n_samples))
+    state = (int(seed) & 0xFFFFFFFF) or 1
+    for i in range(n_samples - 1):
+        state ^= (state << 13) & 0xFFFFFFFF
+        state ^= state >> 17
+        state ^= (state << 5) & 0xFFFFFFFF
+        j = i + (state & 0x7FFFFFFF) % (n_samples - i)
+        perm[i], perm[j] = perm[j], perm[i]
+    return np.asarray(perm, dtype=np.intp)
+
+
+def _canonical(X):
+    """CSR input without duplicate entries (an update adds each stored value once)."""
+    if sp.issparse(X) and not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
+class _Rows:
+    """The rows of one epoch, in visiting order, for a dense array or a CSR matrix."""
+
+    def __init__(self, X):
+        self.n_rows = X.shape[0]
+        self.sparse = sp.issparse(X)
+        if self.sparse:
+            self.data, self.indices, self.indptr = X.data, X.indices, X.indptr
+            self.row_of = np.repeat(np.arange(self.n_rows), np.diff(X.indptr))
+        else:
+            self.X = X
+
+    def dot(self, start, stop, w):
+        """``X[start:stop] @ w``."""
+        if not self.sparse:
+            return self.X[start:stop] @ w
+        lo, hi = self.indptr[start], self.indptr[stop]
+        products = self.data[lo:hi] * w[self.indices[lo:hi]]
+        return np.bincount(
+            self.row_of[lo:hi] - start, weights=products, minlength=stop - start
+        )
+
+    def add_to(self, target, i, scale):
+        """``target += scale * X[i]``."""
+        if not self.sparse:
+            target += scale * self.X[i]
+            return
+        lo, hi = self.indptr[i], self.indptr[i + 1]
+        target[self.indices[lo:hi]] += scale * self.data[lo:hi]
+
+    def row(self, i):
+        """``(features, values)`` of row ``i``: where it is stored, and what."""
+        if not self.sparse:
+            return slice(None), self.X[i]
+        lo, hi = self.indptr[i], self.indptr[i + 1]
+        return self.indices[lo:hi], self.data[lo:hi]
+
+
+class _Rule:
+    """Settings of the learning rule, shared by the one-vs-rest units."""
+
+    def __init__(self, est, max_iter):
+        self.eta0 = float(est.eta0)
+        self.alpha = float(est.alpha)
+        l1_ratio = {None: 0.0, "l2": 0.0, "l1": 1.0}.get(est.penalty, est.l1_ratio)
+        self.l1_ratio = float(l1_ratio)
+        self.penalized = est.penalty is not None
+        # Weight decay of an L2 (or elastic-net) step; never below zero, as in sklearn.
+        self.shrink = 1.0
+        if est.penalty in ("l2", "elasticnet"):
+            self.shrink = max(0.0, 1.0 - (1.0 - self.l1_ratio) * self.eta0 * self.alpha)
+        # Truncated-gradient L1 step (Tsuruoka et al. 2009); 0 when there is no L1 part.
+        self.l1_step = 0.0
+        if est.penalty in ("l1", "elasticnet"):
+            self.l1_step = self.l1_ratio * self.eta0 * self.alpha
+        self.fit_intercept = bool(est.fit_intercept)
+        self.max_iter = int(max_iter)
+        self.tol = -np.inf if est.tol is None else float(est.tol)
+        self.shuffle = bool(est.shuffle)
+        self.n_iter_no_change = int(est.n_iter_no_change)
+        self.early_stopping = bool(est.early_stopping)
+        self.verbose = int(est.verbose)
+        self.average_start = int(est.averaged)  # 0: no averaging
+        self.pocket = bool(est.pocket)
+
+
+class _Unit:
+    """One threshold unit trained by the perceptron rule.
+
+    The weights are stored as ``wscale * v`` so that an L2 step, which multiplies every
+    weight by the same factor, costs one multiplication.
+    """
+
+    def __init__(self, rule, coef, intercept, t, average):
+        self.rule = rule
+        self.v = coef
+        self.wscale = 1.0
+        self.b = float(intercept)
+        self.t = float(t)
+        self.n_updates = 0
+        self.block = _MIN_BLOCK
+        if rule.l1_step:
+            self.q = np.zeros_like(coef)  # L1 penalty actually applied, per feature
+            self.u = 0.0  # L1 penalty that could have been applied, per feature
+        if rule.average_start:
+            # scikit-learn's running mean at step t divides by t - average_start + 1;
+            # within one call its numerator is a plain sum.
+            mean_coef, mean_intercept = average
+            n_before = max(0.0, self.t - rule.average_start)
+            self.mean_coef = np.array(mean_coef, dtype=np.float64)
+            self.mean_intercept = float(mean_intercept)
+            self.sum_coef = n_before * self.mean_coef
+            self.sum_intercept = n_before * self.mean_intercept
+        self.pocket_coef = None
+
+    def weights(self):
+        return self.wscale * self.v, self.b
+
+    def epoch(self, rows, y, step, weight, need_objective):
+        """One pass over ``rows`` in order; returns the summed training objective.
+
+        ``step[i]`` is the signed update ``eta0 * y[i] * sample_weight * class_weight``;
+        ``weight[i]`` (sample times class weight) only serves the pocket.
+        """
+        if self.rule.l1_step:
+            return self._epoch_one_by_one(rows, y, step, weight, need_objective)
+        return self._epoch_in_blocks(rows, y, step, weight, need_objective)
+
+    def _epoch_one_by_one(self, rows, y, step, weight, need_objective):
+        """The rule as written in the textbook, one sample per iteration.
+
+        Used with an L1 penalty, whose truncation changes the weights at every sample.
+        """
+        rule = self.rule
+        shrink, l1_step, alpha, l1_ratio = (
+            rule.shrink, rule.l1_step, rule.alpha, rule.l1_ratio)
+        w = self.wscale * self.v
+        # Norms are kept up to date incrementally for the objective.
+        sq_norm, l1_norm = float(w @ w), float(np.abs(w).sum())
+        objective = 0.0
+        for i in range(rows.n_rows):
+            features, x = rows.row(i)
+            margin = y[i] * (self.wscale * float(x @ self.v[features]) + self.b)
+            if need_objective:
+                objective += max(0.0, -margin) + alpha * (
+                    (1.0 - l1_ratio) * 0.5 * sq_norm + l1_ratio * l1_norm)
+            hit = margin <= 0 and step[i] != 0
+            if hit and rule.pocket:
+                self.offer_pocket(rows, y, weight, self.wscale * self.v, self.b,
+                                  self.run)
+            if shrink != 1.0:
+                self.wscale *= shrink
+                sq_norm *= shrink * shrink
+                l1_norm *= shrink
+                if self.wscale < _WSCALE_THRESHOLD:
+                    self.v *= self.wscale
+                    self.wscale = 1.0
+            w_before = self.wscale * self.v[features]
+            if hit:
+                self.v[features] += (step[i] / self.wscale) * x
+                if rule.fit_intercept:
+                    self.b += float(step[i])
+                self.n_updates += 1
+            # Truncated gradient with cumulative penalty (Tsuruoka et al. 2009): move
+            # each weight towards zero by the penalty it has not received yet, never
+            # across zero.
+            self.u += l1_step
+            w_now = self.wscale * self.v[features]
+            sign = np.sign(w_now)
+            q = self.q[features]
+            w_after = sign * np.maximum(0.0, np.abs(w_now) - (self.u + sign * q))
+            self.q[features] = q + (w_after - w_now)
+            self.v[features] = w_after / self.wscale
+            sq_norm += float(w_after @ w_after - w_before @ w_before)
+            l1_norm += float(np.abs(w_after).sum() - np.abs(w_before).sum())
+            if rule.average_start and self.t >= rule.average_start:
+                self.sum_coef += self.wscale * self.v
+                self.sum_intercept += self.b
+            if rule.pocket:
+                self.run = 0 if hit else self.run + 1
+            self.t += 1
+        return objective
+
+    def _epoch_in_blocks(self, rows, y, step, weight, need_objective):
+        """The same rule, jumping from one mistake to the next.
+
+        Between two mistakes the weights only shrink by the L2 factor, so the margins
+        of a block of upcoming samples are one matrix product.
+        """
+        rule = self.rule
+        shrink = rule.shrink
+        n_rows = rows.n_rows
+        # A sample of weight 0 is never "a mistake": it cannot change the weights.
+        some_steps_zero = not step.all()
+        objective = 0.0
+        pos = 0
+        while pos < n_rows:
+            stop = min(pos + self.block, n_rows)
+            n_ahead = stop - pos
+            if shrink != 1.0:
+                scales = self.wscale * shrink ** np.arange(n_ahead)
+            else:
+                scales = self.wscale
+            margins = y[pos:stop] * (scales * rows.dot(pos, stop, self.v) + self.b)
+            mistakes = margins <= 0
+            if some_steps_zero:
+                mistakes &= step[pos:stop] != 0
+            first = int(mistakes.argmax())
+            hit = bool(mistakes[first])
+            n_steps = first + 1 if hit else n_ahead
+            if need_objective:
+                # The perceptron loss max(0, -margin) of the samples before the
+                # mistake is 0, unless some have weight 0.
+                if some_steps_zero:
+                    objective -= float(np.minimum(margins[:n_steps], 0.0).sum())
+                elif hit:
+                    objective -= float(margins[first])
+                if rule.penalized:
+                    objective += self._l2_penalty_sum(scales, n_steps)
+            if hit and rule.pocket:
+                scale = scales[first] if shrink != 1.0 else self.wscale
+                self.offer_pocket(
+                    rows, y, weight, scale * self.v, self.b, self.run + first
+                )
+            if rule.average_start:
+                self._accumulate_average(rows, pos + first, n_steps, hit, step)
+
+            if shrink != 1.0:
+                self.wscale *= shrink**n_steps
+                if self.wscale < _WSCALE_THRESHOLD:
+                    self.v *= self.wscale
+                    self.wscale = 1.0
+            if hit:
+                i = pos + first
+                rows.add_to(self.v, i, step[i] / self.wscale)
+                if rule.fit_intercept:
+                    self.b += float(step[i])
+                self.n_updates += 1
+                self.block = min(max(2 * n_steps, _MIN_BLOCK), _MAX_BLOCK)
+            else:
+                self.block = min(2 * self.block, _MAX_BLOCK)
+            if rule.pocket:
+                self.run = 0 if hit else self.run + n_steps
+            self.t += n_steps
+            pos += n_steps
+        return objective
+
+    def _l2_penalty_sum(self, scales, n_steps):
+        """``0.5 * alpha * ||w||^2`` summed over the next ``n_steps`` samples."""
+        if np.ndim(scales) == 0:
+            sum_sq_scales = n_steps * scales**2
+        else:
+            sum_sq_scales = float((scales[:n_steps] ** 2).sum())
+        return self.rule.alpha * 0.5 * float(self.v @ self.v) * sum_sq_scales
+
+    def _accumulate_average(self, rows, last, n_steps, hit, step):
+        """Add the weights held after each of the next ``n_steps`` steps to the sum."""
+        rule = self.rule
+        first_counted = max(0, int(np.ceil(rule.average_start - self.t)))
+        if first_counted >= n_steps:
+            return
+        n_counted = n_steps - first_counted
+        if rule.shrink != 1.0:
+            powers = np.arange(first_counted + 1, n_steps + 1)
+            coef_factor = self.wscale * float((rule.shrink**powers).sum())
+        else:
+            coef_factor = self.wscale * n_counted
+        self.sum_coef += coef_factor * self.v
+        self.sum_intercept += n_counted * self.b
+        if hit:
+            rows.add_to(self.sum_coef, last, float(step[last]))
+            if rule.fit_intercept:
+                self.sum_intercept += float(step[last])
+
+    def errors(self, rows, y, weight, coef, intercept):
+        """Weighted count of the samples ``predict`` gets wrong with these weights."""
+        scores = rows.dot(0, rows.n_rows, coef) + intercept
+        return float(weight[(scores > 0) != (y > 0)].sum())
+
+    def start_pocket(self, rows, y, weight):
+        coef, intercept = self.weights()
+        self.pocket_coef, self.pocket_intercept = coef.copy(), intercept
+        self.pocket_errors = self.errors(rows, y, weight, coef, intercept)
+        self.record_run = 0
+        self.run = 0
+
+    def offer_pocket(self, rows, y, weight, coef, intercept, run, force=False):
+        """Pocket with ratchet (Gallant 1990): weights whose run of samples without
+        an update is the longest yet are scored on the training set, and replace the
+        pocket if they make strictly fewer errors.
+
+        Gallant scores every run longer than the pocket's; scoring only record runs
+        keeps the number of full passes small on noisy data, where most long runs
+        come from weights no better than the pocket.
+        """
+        if run <= self.record_run and not force:
+            return
+        self.record_run = max(self.record_run, run)
+        errors = self.errors(rows, y, weight, coef, intercept)
+        if errors < self.pocket_errors:
+            self.pocket_coef, self.pocket_intercept = coef.copy(), intercept
+            self.pocket_errors = errors
+
+    def finish(self):
+        """Fold the scale back in and compute the running mean for averaging."""
+        self.v *= self.wscale
+        self.wscale = 1.0
+        if self.rule.average_start:
+            n_counted = self.t - self.rule.average_start
+            if n_counted > 0:
+                self.mean_coef = self.sum_coef / n_counted
+                self.mean_intercept = self.sum_intercept / n_counted
+
+
+# Overflow is reported by the check on the weights and scores after each epoch.
+@np.errstate(over="ignore", invalid="ignore")
+def _fit_unit(rule, X, y, sample_weight, class_weights, validation_mask, coef,
+              intercept, t, average, seed, positive, order):
+    """Train one unit (``positive`` against the rest) for up to ``rule.max_iter``
+    epochs with scikit-learn's stopping rules, visiting the samples in ``order``
+    reshuffled before each epoch. Returns the trained :class:`_Unit`, the number of
+    epochs run and the last order."""
+    y_sign = np.where(y == positive, 1.0, -1.0)
+    pos_weight, neg_weight = class_weights
+    weight = sample_weight * np.where(y_sign > 0, pos_weight, neg_weight)
+    step = rule.eta0 * y_sign * weight
+    unit = _Unit(rule, coef, intercept, t, average)
+
+    train_mask = ~validation_mask
+    n_train = int(train_mask.sum())
+    if rule.early_stopping:
+        X_val, y_val = X[validation_mask], y_sign[validation_mask]
+        sw_val = sample_weight[validation_mask]
+    need_objective = rule.verbose > 0 or not rule.early_stopping
+    if rule.shuffle:
+        perm = _xorshift_permutation(X.shape[0], seed)
+    else:
+        order = np.arange(X.shape[0])
+    best_objective, best_score, no_improvement = np.inf, -np.inf, 0
+    start_time = time.time()
+
+    for epoch in range(rule.max_iter):
+        if rule.verbose > 0:
+            print(f"-- Epoch {epoch + 1}")
+        if epoch == 0 or rule.shuffle:
+            if rule.shuffle:
+                order = order[perm]
+            visit = order[train_mask[order]]
+            rows = _Rows(X[visit])
+            y_epoch, step_epoch = y_sign[visit], step[visit]
+            weight_epoch = weight[visit]
+        if epoch == 0 and rule.pocket:
+            unit.start_pocket(rows, y_epoch, weight_epoch)
+        objective = unit.epoch(rows, y_epoch, step_epoch, weight_epoch, need_objective)
+        if rule.pocket:
+            unit.offer_pocket(rows, y_epoch, weight_epoch, *unit.weights(), unit.run,
+                              force=True)
+
+        coef_now, intercept_now = unit.weights()
+        if not (
+            np.isfinite(intercept_now)
+            and np.isfinite(coef_now).all()
+            and np.isfinite(rows.dot(0, rows.n_rows, coef_now)).all()
+        ):
+            raise ValueError(
+                f"Floating-point under-/overflow occurred at epoch #{epoch + 1}. "
+                "Scaling input data with StandardScaler or MinMaxScaler might help."
+            )
+        if rule.verbose > 0:
+            print(
+                f"Norm: {np.linalg.norm(coef_now):.2f}, "
+                f"NNZs: {np.count_nonzero(coef_now)}, Bias: {intercept_now:.6f}, "
+                f"T: {(epoch + 1) * n_train}, Avg. loss: {objective / n_train:f}"
+            )
+            print(f"Total training time: {time.time() - start_time:.2f} seconds.")
+        if rule.early_stopping:
+            correct = ((X_val @ coef_now + intercept_now) > 0) == (y_val > 0)
+            score = float(sw_val[correct].sum() / sw_val.sum())
+            no_improvement = no_improvement + 1 if score < best_score + rule.tol else 0
+            best_score = max(best_score, score)
+        else:
+            objective /= n_train
+            if objective > best_objective - rule.tol:
+                no_improvement += 1
+            else:
+                no_improvement = 0
+            best_objective = min(best_objective, objective)
+        if no_improvement >= rule.n_iter_no_change:
+            if rule.verbose > 0:
+                print(
+                    f"Convergence after {epoch + 1} epochs took "
+                    f"{time.time() - start_time:.2f} seconds"
+                )
+            break
+
+    unit.finish()
+    return unit, epoch + 1, order
+
+
+class PerceptronClassifier(ClassifierMixin, BaseEstimator):
+    """Rosenblatt's perceptron, a drop-in for :class:`sklearn.linear_model.Perceptron`.
+
+    Each class gets one threshold unit (one-vs-rest; a single unit for two classes)
+    that predicts ``w @ x + b > 0``. Training visits the samples one at a time; when a
+    unit gets a sample wrong it adds ``eta0 * x`` to ``w`` (a false negative) or
+    subtracts it (a false positive), and moves ``b`` by ``eta0`` likewise: the bias is
+    the weight of a constant input 1.
+
+    Parameters, defaults, fitted attributes, the visiting order and the stopping rules
+    are those of scikit-learn's ``Perceptron`` (itself ``SGDClassifier(loss=
+    "perceptron", learning_rate="constant")``), so switching the import gives the same
+    model. Two variants are added: the averaged perceptron (``averaged``) and Gallant's
+    pocket algorithm (``pocket``).
+
+    Read more in the :ref:`User Guide <perceptron>`.
+
+    Parameters
+    ----------
+    penalty : {'l2', 'l1', 'elasticnet'}, default=None
+        The penalty (aka regularization term) to be used. An L2 penalty shrinks the
+        weights by ``1 - eta0 * alpha`` at every sample; an L1 penalty is applied by
+        truncated gradient (Tsuruoka et al., 2009). The bias is not penalized.
+
+    alpha : float, default=0.0001
+        Constant that multiplies the regularization term if regularization is used.
+
+    l1_ratio : float, default=0.15
+        The Elastic Net mixing parameter, with ``0 <= l1_ratio <= 1``.
+        ``l1_ratio=0`` corresponds to L2 penalty, ``l1_ratio=1`` to L1.
+        Only used if ``penalty='elasticnet'``.
+
+    fit_intercept : bool, default=True
+        Whether the intercept should be estimated or not. If False, the data is
+        assumed to be already centered.
+
+    max_iter : int, default=1000
+        The maximum number of passes over the training data (aka epochs). It only
+        impacts the behavior in the ``fit`` method, and not the :meth:`partial_fit`
+        method.
+
+    tol : float or None, default=1e-3
+        The stopping criterion. If it is not None, the iterations will stop when
+        ``loss > best_loss - tol`` for ``n_iter_no_change`` consecutive epochs, where
+        the loss is the mean perceptron loss ``max(0, -y * (w @ x + b))`` (plus the
+        penalty) over the epoch.
+
+    shuffle : bool, default=True
+        Whether or not the training data should be shuffled after each epoch.
+
+    verbose : int, default=0
+        The verbosity level.
+
+    eta0 : float, default=1
+        Constant by which the updates are multiplied.
+
+    n_jobs : int, default=None
+        The number of CPUs to use to do the OVA (One Versus All, for multi-class
+        problems) computation. ``None`` means 1 unless in a
+        :obj:`joblib.parallel_backend` context. ``-1`` means using all processors.
+        The units run in threads; the per-sample loop holds the GIL for much of its
+        time, so the speed-up is small.
+
+    random_state : int, RandomState instance or None, default=0
+        Used to shuffle the training data, when ``shuffle`` is set to ``True``, and to
+        split off the validation set when ``early_stopping`` is ``True``. Pass an int
+        for reproducible output across multiple function calls.
+
+    early_stopping : bool, default=False
+        Whether to use early stopping to terminate training when validation score is
+        not improving. If set to True, it will automatically set aside a stratified
+        fraction of training data as validation and terminate training when validation
+        score is not improving by at least ``tol`` for ``n_iter_no_change``
+        consecutive epochs. The last weights are kept (not the best ones), as in
+        scikit-learn.
+
+    validation_fraction : float, default=0.1
+        The proportion of training data to set aside as validation set for early
+        stopping. Must be between 0 and 1. Only used if early_stopping is True.
+
+    n_iter_no_change : int, default=5
+        Number of iterations with no improvement to wait before early stopping.
+
+    class_weight : dict, {class_label: weight} or "balanced", default=None
+        Preset for the class_weight fit parameter. Weights associated with classes.
+        If not given, all classes are supposed to have weight one. The "balanced"
+        mode uses the values of y to automatically adjust weights inversely
+        proportional to class frequencies in the input data as
+        ``n_samples / (n_classes * np.bincount(y))``. A class weight multiplies the
+        update made on the unit's positive class; with more than two classes the
+        "rest" side keeps weight one, as in scikit-learn.
+
+    warm_start : bool, default=False
+        When set to True, reuse the solution of the previous call to fit as
+        initialization, otherwise, just erase the previous solution.
+
+    averaged : bool or int, default=False
+        Averaged perceptron (Freund & Schapire, 1999): expose the mean of the weights
+        held after every training step instead of the last ones. An int ``n > 1``
+        starts averaging once ``t_`` reaches ``n`` (scikit-learn's ``average``
+        parameter of ``SGDClassifier``). Training itself is unchanged.
+
+    pocket : bool, default=False
+        Pocket algorithm with ratchet (Gallant, 1990), for data that are not linearly
+        separable: keep "in the pocket" the weights with the fewest (weighted)
+        training errors seen. A weight vector is scored on the training set when its
+        run of samples without an update is the longest so far, and at the end of
+        each epoch; it replaces the pocket only if it makes strictly fewer errors.
+        Training itself is unchanged; ``coef_`` and ``intercept_`` hold the pocket,
+        which is never worse on the training set than the last weights. Each call to
+        ``fit`` or ``partial_fit`` fills its own pocket from the data it is given.
+        Cannot be combined with ``averaged``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The unique classes labels.
+
+    coef_ : ndarray of shape (1, n_features) if n_classes == 2 else \
+            (n_classes, n_features)
+        Weights assigned to the features.
+
+    intercept_ : ndarray of shape (1,) if n_classes == 2 else (n_classes,)
+        Constants in decision function.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings.
+
+    n_iter_ : int
+        The actual number of iterations to reach the stopping criterion. For
+        multiclass fits, it is the maximum over every binary fit.
+
+    t_ : float
+        Number of samples seen (weight updates in scikit-learn's sense) plus one:
+        ``n_iter_ * n_samples + 1`` after ``fit``; it accumulates over ``partial_fit``
+        calls.
+
+    n_updates_ : ndarray of shape (1,) if n_classes == 2 else (n_classes,)
+        Number of mistake-driven weight updates made by each unit (the quantity bounded
+        by Novikoff's theorem). Reset by ``fit``, accumulated over ``partial_fit``.
+
+    See Also
+    --------
+    sklearn.linear_model.Perceptron : The scikit-learn estimator this one replaces.
+    MLPClassifier : Hidden layers, for problems that are not linearly separable.
+
+    Notes
+    -----
+    Differences from scikit-learn's ``Perceptron`` (all other behaviour matches, and
+    on dense data the same settings give the same weights):
+
+    - Sparse input trains the intercept like dense input does. scikit-learn's SGD
+      multiplies intercept updates by 0.01 on sparse data, so there the two differ.
+    - Each ``partial_fit`` call reshuffles from where the previous call (or ``fit``)
+      left the samples, so ``k`` calls on the same data equal
+      ``fit(max_iter=k, tol=None)``; scikit-learn restarts from the original order
+      at every call, so all its calls visit the samples in the same order. Without
+      shuffling the two agree.
+    - ``partial_fit`` raises a ``ValueError`` for labels outside ``classes_``
+      (scikit-learn silently treats them as negatives for every unit).
+    - ``fit`` does not train in the ``coef_init`` / ``intercept_init`` arrays it is
+      given (scikit-learn overwrites them).
+    - The training loss used by ``tol`` is computed on the current weights exactly;
+      scikit-learn's incrementally tracked norm can lag behind its L1 truncation and
+      misses untouched features on sparse input, so with a penalty the two may then
+      stop an epoch apart.
+    - ``averaged`` matches ``SGDClassifier(loss="perceptron", average=...)`` except
+      that with an L1 penalty the mean is over the truncated weights, and that
+      ``partial_fit`` carries the running intercept over (scikit-learn restarts it
+      from its first value at each call).
+
+    Training is a Python loop over mistakes, vectorized over the samples between two
+    mistakes; with an L1 penalty every sample changes the weights, so the loop runs
+    sample by sample and is much slower.
+
+    References
+    ----------
+    F. Rosenblatt (1958). The perceptron: a probabilistic model for information
+    storage and organization in the brain. Psychological Review 65(6).
+
+    A. B. J. Novikoff (1962). On convergence proofs on perceptrons.
+
+    S. I. Gallant (1990). Perceptron-based learning algorithms. IEEE Transactions on
+    Neural Networks 1(2).
+
+    Y. Freund and R. E. Schapire (1999). Large margin classification using the
+    perceptron algorithm. Machine Learning 37(3).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skneural import PerceptronClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = PerceptronClassifier(tol=1e-3, random_state=0)
+    >>> clf.fit(X, y)
+    PerceptronClassifier()
+    >>> clf.score(X, y)
+    0.939...
+    """
+
+    _parameter_constraints: dict = {
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "shuffle": ["boolean"],
+        "verbose": ["verbose"],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "warm_start": ["boolean"],
+        "averaged": [Interval(Integral, 0, None, closed="neither"), "boolean"],
+        "pocket": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        penalty=None,
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        eta0=1.0,
+        n_jobs=None,
+        random_state=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        warm_start=False,
+        averaged=False,
+        pocket=False,
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.eta0 = eta0
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.averaged = averaged
+        self.pocket = pocket
+
+    def _check_variants(self):
+        if self.averaged and self.pocket:
+            raise ValueError(
+                "averaged and pocket cannot both be set: the pocket keeps one of the "
+                "weight vectors seen, the average is none of them."
+            )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the perceptron with Rosenblatt's rule.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,)
+            Target values.
+
+        coef_init : ndarray of shape (n_classes, n_features), default=None
+            The initial coefficients to warm-start the optimization.
+
+        intercept_init : ndarray of shape (n_classes,), default=None
+            The initial intercept to warm-start the optimization.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights applied to individual samples (they scale that sample's update).
+            If not provided, uniform weights are assumed. These weights will be
+            multiplied with class_weight (passed through the constructor) if
+            class_weight is specified.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        self._check_variants()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            accept_large_sparse=False,
+        )
+        check_classification_targets(y)
+        X = _canonical(X)
+        if hasattr(self, "classes_"):
+            del self.classes_  # so that _partial_fit takes this call as a first one
+        if self.warm_start and getattr(self, "coef_", None) is not None:
+            if coef_init is None:
+                coef_init = self.densify().coef_
+            if intercept_init is None:
+                intercept_init = self.intercept_
+        else:
+            self.coef_ = self.intercept_ = None
+        self._standard_coef = self._standard_intercept = None
+        self.t_ = 1.0
+        self.n_updates_ = None
+        self._visit_orders = None
+        self._partial_fit(
+            X,
+            y,
+            max_iter=self.max_iter,
+            classes=np.unique(y),
+            sample_weight=sample_weight,
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+        )
+        if self.tol is not None and self.n_iter_ == self.max_iter:
+            warnings.warn(
+                "Maximum number of iteration reached before convergence. Consider "
+                "increasing max_iter to improve the fit.",
+                ConvergenceWarning,
+            )
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of the perceptron rule over the given samples.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Subset of the training data.
+
+        y : array-like of shape (n_samples,)
+            Subset of the target values.
+
+        classes : ndarray of shape (n_classes,), default=None
+            Classes across all calls to partial_fit. Can be obtained by via
+            ``np.unique(y_all)``, where y_all is the target vector of the entire
+            dataset. This argument is required for the first call to partial_fit and
+            can be omitted in the subsequent calls. Note that y doesn't need to
+            contain all labels in ``classes``.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights applied to individual samples. If not provided, uniform weights
+            are assumed.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        first_call = not hasattr(self, "classes_")
+        if first_call:
+            self._check_variants()
+            if self.early_stopping:
+                raise ValueError("early_stopping should be False with partial_fit")
+            if self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight 'balanced' is not supported for partial_fit. In "
+                    "order to use 'balanced' weights, use compute_class_weight("
+                    "'balanced', classes=classes, y=y) on a large enough sample of "
+                    "the training targets and pass the result as class_weight."
+                )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            accept_large_sparse=False,
+            reset=first_call,
+        )
+        check_classification_targets(y)
+        X = _canonical(X)
+        self._partial_fit(
+            X,
+            y,
+            max_iter=1,
+            classes=classes,
+            sample_weight=sample_weight,
+            coef_init=None,
+            intercept_init=None,
+        )
+        return self
+
+    def _partial_fit(self, X, y, *, max_iter, classes, sample_weight, coef_init,
+                     intercept_init):
+        n_samples, n_features = X.shape
+        _check_partial_fit_first_call(self, classes)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                "The number of classes has to be greater than one; got "
+                f"{n_classes} class"
+            )
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"y contains labels {np.unique(y[unknown])} that are not in classes_ "
+                f"{self.classes_}."
+            )
+        class_weight = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=y
+        )
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        n_units = 1 if n_classes == 2 else n_classes
+
+        if getattr(self, "coef_", None) is None or coef_init is not None:
+            self._allocate(n_units, n_features, X.dtype, coef_init, intercept_init)
+        if sp.issparse(self.coef_):
+            self.densify()
+        # Training goes on from the running weights, which coef_ does not show when
+        # it holds the average or the pocket.
+        coef = getattr(self, "_standard_coef", None)
+        intercept = getattr(self, "_standard_intercept", None)
+        if coef is None or intercept is None:
+            coef, intercept = self.coef_, self.intercept_
+        coef = np.array(coef, dtype=X.dtype, order="C").reshape(n_units, n_features)
+        intercept = np.asarray(intercept, dtype=np.float64).reshape(n_units)
+        if self.averaged:
+            average_coef = getattr(self, "_average_coef", None)
+            if average_coef is None or average_coef.shape != coef.shape:
+                self._average_coef = np.zeros(coef.shape)
+                self._average_intercept = np.zeros(n_units)
+        if getattr(self, "n_updates_", None) is None:
+            self.n_updates_ = np.zeros(n_units, dtype=np.int64)
+        if not hasattr(self, "t_"):
+            self.t_ = 1.0
+
+        rule = _Rule(self, max_iter)
+        # The random draws mirror scikit-learn's order, so equal seeds give equal fits.
+        if n_units == 1:
+            random_state = check_random_state(self.random_state)
+            random_state.randint(1, _MAX_INT)  # scikit-learn's dataset seed, unused
+            validation_mask = self._validation_mask(y, sample_weight)
+            seeds = [random_state.randint(_MAX_INT)]
+            unit_classes = [self.classes_[1]]
+            class_weights = [(class_weight[1], class_weight[0])]
+        else:
+            validation_mask = self._validation_mask(y, sample_weight)
+            unit_seeds = check_random_state(self.random_state).randint(
+                _MAX_INT, size=n_units
+            )
+            seeds = []
+            for unit_seed in unit_seeds:
+                random_state = np.random.RandomState(unit_seed)
+                random_state.randint(1, _MAX_INT)
+                seeds.append(random_state.randint(_MAX_INT))
+            unit_classes = self.classes_
+            class_weights = [(cw, 1.0) for cw in class_weight]
+
+        averages = [None] * n_units
+        if self.averaged:
+            averages = list(zip(self._average_coef, self._average_intercept))
+        # Each call goes on shuffling from where the last one left the samples
+        # (scikit-learn restarts from their original order), so that k calls of
+        # partial_fit on the same data equal fit(max_iter=k).
+        orders = getattr(self, "_visit_orders", None)
+        if orders is None or len(orders) != n_units or len(orders[0]) != n_samples:
+            orders = [np.arange(n_samples)] * n_units
+        results = Parallel(n_jobs=self.n_jobs, require="sharedmem")(
+            delayed(_fit_unit)(
+                rule, X, y, sample_weight, class_weights[k], validation_mask,
+                coef[k], intercept[k], self.t_, averages[k], seeds[k],
+                unit_classes[k], orders[k],
+            )
+            for k in range(n_units)
+        )
+        units = [unit for unit, _, _ in results]
+        self._visit_orders = [order for _, _, order in results]
+        self.n_iter_ = max(n_iter for _, n_iter, _ in results)
+        self.t_ += self.n_iter_ * n_samples
+        self.n_updates_ = self.n_updates_ + [unit.n_updates for unit in units]
+
+        running_coef = np.stack([unit.v for unit in units]).astype(X.dtype)
+        running_intercept = np.array([unit.b for unit in units], dtype=X.dtype)
+        if self.averaged or self.pocket:
+            self._standard_coef = running_coef
+            self._standard_intercept = running_intercept
+        if self.averaged:
+            self._average_coef = np.stack([unit.mean_coef for unit in units])
+            self._average_intercept = np.array([unit.mean_intercept for unit in units])
+        if self.averaged and int(self.averaged) <= self.t_ - 1:
+            self.coef_ = self._average_coef.astype(X.dtype)
+            self.intercept_ = self._average_intercept.astype(X.dtype)
+        elif self.pocket:
+            self.coef_ = np.stack([unit.pocket_coef for unit in units]).astype(X.dtype)
+            self.intercept_ = np.array(
+                [unit.pocket_intercept for unit in units], dtype=X.dtype
+            )
+        else:
+            self.coef_, self.intercept_ = running_coef, running_intercept
+        return self
+
+    def _allocate(self, n_units, n_features, dtype, coef_init, intercept_init):
+        if coef_init is not None:
+            coef_init = np.asarray(coef_init, dtype=dtype, order="C")
+            if n_units == 1:
+                coef_init = coef_init.ravel()
+            if coef_init.shape != ((n_features,) if n_units == 1 else
+                                   (n_units, n_features)):
+                raise ValueError("Provided coef_init does not match dataset.")
+            coef = coef_init.reshape(n_units, n_features).copy()
+        else:
+            coef = np.zeros((n_units, n_features), dtype=dtype)
+        if intercept_init is not None:
+            intercept_init = np.asarray(intercept_init, dtype=dtype)
+            if intercept_init.size != n_units or intercept_init.ndim > 1:
+                raise ValueError("Provided intercept_init does not match dataset.")
+            intercept = intercept_init.reshape(n_units).copy()
+        else:
+            intercept = np.zeros(n_units, dtype=dtype)
+        self.coef_, self.intercept_ = coef, intercept
+        self._standard_coef = self._standard_intercept = None
+        self._average_coef = self._average_intercept = None
+
+    def _validation_mask(self, y, sample_weight):
+        """Boolean mask of the held-out samples (all False without early stopping)."""
+        validation_mask = np.zeros(y.shape[0], dtype=bool)
+        if not self.early_stopping:
+            return validation_mask
+        splitter = StratifiedShuffleSplit(
+            test_size=self.validation_fraction, random_state=self.random_state
+        )
+        idx_train, idx_val = next(splitter.split(np.zeros((y.shape[0], 1)), y))
+        if not np.any(sample_weight[idx_val] > 0):
+            raise ValueError(
+                "The sample weights for validation set are all zero, consider using a"
+                " different random state."
+            )
+        if idx_train.shape[0] == 0 or idx_val.shape[0] == 0:
+            raise ValueError(
+                f"Splitting {y.shape[0]} samples into a train set and a validation "
+                f"set with validation_fraction={self.validation_fraction} led to an "
+                "empty set. Please either change validation_fraction, increase "
+                "number of samples, or disable early_stopping."
+            )
+        validation_mask[idx_val] = True
+        return validation_mask
+
+    def decision_function(self, X):
+        """Predict confidence scores for samples: ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data matrix for which we want to get the confidence scores.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Confidence scores per (n_samples, n_classes) combination. In the binary
+            case, confidence score for ``self.classes_[1]`` where >0 means this class
+            would be predicted.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Predict class labels for samples in X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data matrix for which we want to get the predictions.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Vector containing the class labels for each sample.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            indices = (scores > 0).astype(int)
+        else:
+            indices = scores.argmax(axis=1)
+        return self.classes_.take(indices)
+
+    def densify(self):
+        """Convert coefficient matrix to dense array format (undoes ``sparsify``).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
+    def sparsify(self):
+        """Convert coefficient matrix to sparse format.
+
+        Converts the ``coef_`` member to a scipy.sparse matrix, which for
+        L1-regularized models can be much more memory- and storage-efficient.
+        Training again (``partial_fit``, warm-started ``fit``) densifies it.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
