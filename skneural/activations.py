@@ -6,6 +6,13 @@ derivative. The derivative is written in terms of the activation's *output* ``Z`
 pre-activations; an activation whose derivative needs the input instead sets
 ``needs_input=True`` and receives it as the third argument.
 
+Registered: scikit-learn's ``identity``, ``logistic``, ``tanh``, ``relu``; the output
+links ``softmax`` and ``exp``; and ``step`` (Heaviside, for perceptron-style units:
+its derivative is 0 wherever it exists and is taken as 0 at the jump, so no error
+flows back through it), ``lecun_tanh`` (``1.7159 tanh(2x/3)``), ``leaky_relu``
+(slope 0.01; :func:`leaky_relu` makes other slopes), ``elu`` (:func:`elu`),
+``softplus`` and ``gelu`` (exact; :func:`gelu` also gives the tanh approximation).
+
 Examples
 --------
 >>> import numpy as np
@@ -14,7 +21,7 @@ Examples
 >>> delta = np.ones_like(Z)
 >>> activations.get("tanh").derivative(Z, delta)
 >>> np.round(delta, 4)
-array([[1.    , 0.42  ]])
+array([[1.  , 0.42]])
 
 A new activation is one record and one call:
 
@@ -24,15 +31,18 @@ A new activation is one record and one call:
 ...     derivative=lambda Z, delta: np.multiply(delta, (1 - np.abs(Z)) ** 2, out=delta),
 ... )
 >>> activations.register(softsign)
+Activation(name='softsign', needs_input=False)
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import partial
+from numbers import Real
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import erf, expit
 
-__all__ = ["Activation", "ACTIVATIONS", "register", "get"]
+__all__ = ["Activation", "ACTIVATIONS", "register", "get", "leaky_relu", "elu", "gelu"]
 
 
 @dataclass(frozen=True)
@@ -58,10 +68,10 @@ class Activation:
     """
 
     name: str
-    function: Callable
-    derivative: Callable
+    function: Callable = field(repr=False)
+    derivative: Callable = field(repr=False)
     needs_input: bool = False
-    description: str = field(default="", compare=False)
+    description: str = field(default="", compare=False, repr=False)
 
     def __call__(self, X):
         """Return the activation of a copy of ``X`` (convenience, not in place)."""
@@ -171,6 +181,228 @@ for _record in [
                description="f(x) = exp(x); the Poisson link"),
     Activation("softmax", _softmax, _softmax_derivative,
                description="f(x)_k = exp(x_k) / sum_j exp(x_j), row-wise"),
+]:
+    register(_record)
+del _record
+
+
+# -- the course's catalogue ------------------------------------------------------------
+#
+# Constants are Python floats, not NumPy scalars, so float32 layers stay float32
+# (NEP 50: a NumPy float64 scalar would promote the whole array).
+
+_LECUN_SCALE = 1.7159
+_LECUN_SLOPE = 2.0 / 3.0
+_INV_SQRT_2 = 0.7071067811865476  # 1 / sqrt(2)
+_INV_SQRT_2PI = 0.3989422804014327  # 1 / sqrt(2 pi), the standard normal density at 0
+_SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2 / pi)
+_GELU_CUBIC = 0.044715
+
+
+def _step(X):
+    # Heaviside with H(0) = 0: a unit fires only for a strictly positive input, the
+    # perceptron's decision rule (scikit-learn's Perceptron predicts the positive class
+    # for a score > 0).
+    return np.greater(X, 0, out=X)
+
+
+def _step_derivative(Z, delta):
+    # The derivative is 0 wherever it exists (everywhere but 0, where the jump has
+    # none); 0 is used there too, so no error flows back through a step unit.
+    delta.fill(0)
+
+
+def _lecun_tanh(X):
+    X *= _LECUN_SLOPE
+    np.tanh(X, out=X)
+    X *= _LECUN_SCALE
+    return X
+
+
+def _lecun_tanh_derivative(Z, delta):
+    # f = a tanh(b x)  =>  f' = a b (1 - tanh^2) = b (a - Z^2 / a).
+    delta *= _LECUN_SLOPE * (_LECUN_SCALE - Z**2 / _LECUN_SCALE)
+
+
+def _leaky_relu(X, negative_slope):
+    X[X < 0] *= negative_slope
+    return X
+
+
+def _leaky_relu_derivative(Z, delta, negative_slope):
+    # With a slope >= 0 the output is positive exactly where the input is; at 0 the
+    # subgradient is taken as the slope (0 for relu, as in scikit-learn).
+    delta *= np.where(Z > 0, 1.0, negative_slope).astype(delta.dtype, copy=False)
+
+
+def _elu(X, alpha):
+    negative = X < 0
+    X[negative] = alpha * np.expm1(X[negative])
+    return X
+
+
+def _elu_derivative(Z, delta, alpha):
+    # For x <= 0, f' = alpha exp(x) = Z + alpha. That loses relative (not absolute)
+    # precision for very negative x, where the derivative is negligible anyway; it
+    # spares keeping a copy of the pre-activations.
+    delta *= np.where(Z > 0, 1.0, Z + alpha).astype(delta.dtype, copy=False)
+
+
+def _softplus(X):
+    return np.logaddexp(0, X, out=X)
+
+
+def _softplus_derivative(Z, delta):
+    # f' = expit(x) = 1 - exp(-f(x)): exact from the output, and expm1 keeps it
+    # accurate where f(x) is tiny (very negative x).
+    delta *= -np.expm1(-Z)
+
+
+def _gelu(X, approximate):
+    if approximate == "tanh":
+        inner = X**3
+        inner *= _GELU_CUBIC
+        inner += X
+        inner *= _SQRT_2_OVER_PI
+        np.tanh(inner, out=inner)
+    else:
+        inner = X * _INV_SQRT_2
+        erf(inner, out=inner)
+    inner += 1
+    inner *= 0.5
+    X *= inner
+    return X
+
+
+def _gelu_derivative(Z, delta, X, approximate):
+    if approximate == "tanh":
+        # d/dx [x/2 (1 + tanh(u))] with u = c (x + k x^3).
+        tanh_u = np.tanh(_SQRT_2_OVER_PI * (X + _GELU_CUBIC * X**3))
+        derivative = 0.5 * (1 + tanh_u) + 0.5 * X * (1 - tanh_u**2) * (
+            _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * X**2)
+        )
+    else:
+        # d/dx [x Phi(x)] = Phi(x) + x phi(x).
+        derivative = 0.5 * (1 + erf(X * _INV_SQRT_2))
+        derivative += X * _INV_SQRT_2PI * np.exp(-0.5 * X**2)
+    delta *= derivative
+
+
+def _check_real(value, name, low, low_inclusive):
+    if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
+    if value < low or (value == low and not low_inclusive):
+        bound = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {bound} {low}, got {value!r}.")
+    return float(value)
+
+
+def leaky_relu(negative_slope=0.01):
+    """Leaky ReLU with a chosen slope for negative inputs (Maas et al., 2013).
+
+    ``f(x) = x`` for ``x > 0`` and ``negative_slope * x`` otherwise. The registered
+    ``"leaky_relu"`` uses ``negative_slope=0.01`` (PyTorch's default); call this
+    factory for another slope and pass the record as ``activation``.
+
+    Parameters
+    ----------
+    negative_slope : float, default=0.01
+        Slope for negative inputs, >= 0 (0 gives relu).
+
+    Returns
+    -------
+    activation : Activation
+        Named ``"leaky_relu"`` for the default slope, else
+        ``"leaky_relu(negative_slope=...)"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skneural import activations
+    >>> activations.leaky_relu(0.2)(np.array([[-1.0, 2.0]]))
+    array([[-0.2,  2. ]])
+    """
+    slope = _check_real(negative_slope, "negative_slope", 0.0, True)
+    name = "leaky_relu" if slope == 0.01 else f"leaky_relu(negative_slope={slope!r})"
+    return Activation(
+        name,
+        partial(_leaky_relu, negative_slope=slope),
+        partial(_leaky_relu_derivative, negative_slope=slope),
+        description=f"f(x) = x if x > 0 else {slope!r} x",
+    )
+
+
+def elu(alpha=1.0):
+    """Exponential linear unit (Clevert, Unterthiner & Hochreiter, 2016).
+
+    ``f(x) = x`` for ``x > 0`` and ``alpha * (exp(x) - 1)`` otherwise. The registered
+    ``"elu"`` uses ``alpha=1``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Saturation value for large negative inputs is ``-alpha``; must be > 0.
+
+    Returns
+    -------
+    activation : Activation
+    """
+    alpha = _check_real(alpha, "alpha", 0.0, False)
+    name = "elu" if alpha == 1.0 else f"elu(alpha={alpha!r})"
+    return Activation(
+        name,
+        partial(_elu, alpha=alpha),
+        partial(_elu_derivative, alpha=alpha),
+        description=f"f(x) = x if x > 0 else {alpha!r} (exp(x) - 1)",
+    )
+
+
+def gelu(approximate="none"):
+    """Gaussian error linear unit (Hendrycks & Gimpel, 2016).
+
+    ``f(x) = x * Phi(x)`` with ``Phi`` the standard normal CDF, or with
+    ``approximate="tanh"`` the approximation
+    ``x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3)))``; the same two forms as
+    ``torch.nn.GELU``. The registered ``"gelu"`` is the exact form.
+
+    Parameters
+    ----------
+    approximate : {"none", "tanh"}, default="none"
+
+    Returns
+    -------
+    activation : Activation
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(
+            f"approximate must be 'none' or 'tanh', got {approximate!r}."
+        )
+    if approximate == "none":
+        name, description = "gelu", "f(x) = x Phi(x), Phi the standard normal CDF"
+    else:
+        name = "gelu(approximate='tanh')"
+        description = "f(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))"
+    return Activation(
+        name,
+        partial(_gelu, approximate=approximate),
+        partial(_gelu_derivative, approximate=approximate),
+        needs_input=True,
+        description=description,
+    )
+
+
+for _record in [
+    Activation("step", _step, _step_derivative,
+               description="f(x) = 1 if x > 0 else 0 (Heaviside); derivative taken "
+                           "as 0 everywhere"),
+    Activation("lecun_tanh", _lecun_tanh, _lecun_tanh_derivative,
+               description="f(x) = 1.7159 tanh(2x / 3) (LeCun et al., Efficient "
+                           "BackProp)"),
+    leaky_relu(),
+    elu(),
+    Activation("softplus", _softplus, _softplus_derivative,
+               description="f(x) = log(1 + exp(x))"),
+    gelu(),
 ]:
     register(_record)
 del _record

@@ -14,17 +14,24 @@ derivative, which the network weights and divides by the weight sum.
    scikit-learn's ``squared_error`` *value* also averages over outputs while its
    gradient does not; skneural sums over outputs so value and gradient agree (this only
    changes ``loss_curve_`` for multi-output regression, by the factor ``n_outputs``).
+
+Registered: ``squared_error``, ``poisson``, ``log_loss``, ``binary_log_loss`` (the
+losses of scikit-learn's MLPs) and the robust regression losses ``absolute_error``
+(``|y - r|``; its gradient is the sign of the residual) and ``huber``
+(``delta=1.0``; :func:`huber` makes other thresholds).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import partial
+from numbers import Real
 
 import numpy as np
 from scipy.special import expit, xlogy
 
 from . import activations as _activations
 
-__all__ = ["Loss", "LOSSES", "register", "get"]
+__all__ = ["Loss", "LOSSES", "register", "get", "huber"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,8 @@ class Loss:
 
     name: str
     link: str
-    loss_gradient: Callable
-    description: str = field(default="", compare=False)
+    loss_gradient: Callable = field(repr=False)
+    description: str = field(default="", compare=False, repr=False)
 
     def value(self, y, raw, sample_weight=None):
         """Sample-weighted mean loss of raw outputs ``raw`` against targets ``y``."""
@@ -142,6 +149,74 @@ for _record in [
     Loss("binary_log_loss", "logistic", _binary_log_loss,
          description="cross-entropy of independent logistic outputs "
                      "(binary and multilabel)"),
+]:
+    register(_record)
+del _record
+
+
+# -- robust regression losses ----------------------------------------------------------
+
+
+def _absolute_error(y, raw, gradient):
+    np.subtract(raw, y, out=gradient)
+    per_sample = np.abs(gradient).sum(axis=1)
+    # sign(0) = 0: the subgradient of |e| at 0 that keeps a perfect fit in place.
+    np.sign(gradient, out=gradient)
+    return per_sample
+
+
+def _huber(y, raw, gradient, delta):
+    np.subtract(raw, y, out=gradient)
+    magnitude = np.abs(gradient)
+    quadratic = np.minimum(magnitude, delta)
+    # 0.5 q^2 + delta (|e| - q) is 0.5 e^2 inside the threshold and
+    # delta (|e| - delta / 2) outside: one expression, no branches.
+    per_sample = (0.5 * quadratic**2 + delta * (magnitude - quadratic)).sum(axis=1)
+    np.clip(gradient, -delta, delta, out=gradient)
+    return per_sample
+
+
+def huber(delta=1.0):
+    """Huber loss with threshold ``delta`` (Huber, 1964), identity link.
+
+    Per output, with residual ``e = r - y``: ``0.5 * e**2`` for ``|e| <= delta`` and
+    ``delta * (|e| - delta / 2)`` beyond, so the gradient is ``e`` clipped to
+    ``[-delta, delta]``: squared error for small residuals, absolute error (scaled by
+    ``delta``) for outliers. The definition of ``torch.nn.HuberLoss``. The registered
+    ``"huber"`` uses ``delta=1.0``; ``delta`` is in the units of the targets, so
+    scale them (or pick ``delta``) accordingly.
+
+    Parameters
+    ----------
+    delta : float, default=1.0
+        Threshold between the quadratic and the linear part, > 0.
+
+    Returns
+    -------
+    loss : Loss
+        Named ``"huber"`` for ``delta=1.0``, else ``"huber(delta=...)"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skneural import losses
+    >>> loss = losses.huber(delta=2.0)
+    >>> loss.value(np.array([[0.0], [0.0]]), np.array([[1.0], [5.0]]))
+    4.25
+    """
+    if (isinstance(delta, bool) or not isinstance(delta, Real)
+            or not np.isfinite(delta) or delta <= 0):
+        raise ValueError(f"Huber's delta must be a finite number > 0, got {delta!r}.")
+    delta = float(delta)
+    name = "huber" if delta == 1.0 else f"huber(delta={delta!r})"
+    return Loss(name, "identity", partial(_huber, delta=delta),
+                description=f"0.5 e**2 if |e| <= {delta!r} else "
+                            f"{delta!r} (|e| - {delta / 2!r})")
+
+
+for _record in [
+    Loss("absolute_error", "identity", _absolute_error, description="|y - r|"),
+    huber(),
 ]:
     register(_record)
 del _record
