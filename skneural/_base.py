@@ -16,16 +16,24 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from . import activations as _activations
 from . import initializers as _initializers
+from . import schedules as _schedules
 from . import solvers as _solvers
 from ._training import History, run_epochs, run_minimizer
+from .callbacks import CallbackSupportMixin, FitTasks
 from .network import Network
 
 
-class BaseMultilayerPerceptron(BaseEstimator, ABC):
+class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     """Base class for MLP classification and regression (do not use directly)."""
 
     _parameter_constraints: dict = {
@@ -37,7 +45,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                    HasMethods(["minimize"])],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "plateau",
+                                      "bold_driver"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -168,6 +177,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self.best_loss_ = np.inf
             self.validation_scores_ = None
             self.best_validation_score_ = None
+        # Training control (issue 6): validation curve, restores, schedules.
+        self.validation_loss_curve_ = [] if self.early_stopping else None
+        self.restored_epoch_ = None
+        self.stop_reason_ = None
+        self._best_epoch = None
+        self._initial_loss = None
+        self._schedule = None
 
     def _activation_name(self):
         """Activation name(s) for the initializer: one, or one per weight layer.
@@ -190,7 +206,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     # -- fitting -------------------------------------------------------------------------
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, X_val=None, y_val=None,
+             sample_weight_val=None):
         hidden_layer_sizes = self._hidden_layer_sizes()
         solver = self._make_solver()
         if incremental and _solvers.is_minimizer(solver):
@@ -210,6 +227,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                                                  ensure_non_negative=True)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
+        class_weights = self._class_sample_weight(y, incremental)
+        if class_weights is not None:
+            class_weights = class_weights.astype(X.dtype, copy=False)
+            sample_weight = (class_weights if sample_weight is None
+                             else sample_weight * class_weights)
+        validation_set = self._check_validation_set(X_val, y_val, sample_weight_val,
+                                                    X.dtype, incremental)
         self.n_outputs_ = y.shape[1]
         layer_units = [n_features] + hidden_layer_sizes + [self.n_outputs_]
 
@@ -234,11 +258,23 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
         y = y.astype(params.dtype, copy=False)
 
-        if _solvers.is_minimizer(solver):
-            self._fit_minimizer(network, solver, params, X, y, sample_weight)
+        minimizer = _solvers.is_minimizer(solver)
+        # One root task and one subtask per epoch (iteration) for sklearn.callback;
+        # the optimizer of a minimizer may open one more that it never runs.
+        tasks = FitTasks(
+            self,
+            max_subtasks=1 if incremental else self.max_iter + int(minimizer),
+            X=X, y=lambda: self._callback_targets(y),
+            metadata=None if sample_weight is None else {"sample_weight": sample_weight},
+        )
+        if minimizer:
+            self._fit_minimizer(network, solver, params, X, y, sample_weight,
+                                validation_set=validation_set, tasks=tasks)
         else:
             self._fit_stochastic(network, solver, params, X, y, sample_weight,
-                                 incremental)
+                                 incremental, validation_set=validation_set,
+                                 tasks=tasks)
+        tasks.close()
 
         if not np.isfinite(params).all():
             raise ValueError(
@@ -247,17 +283,51 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             )
         return self
 
-    def _fit_minimizer(self, network, solver, params, X, y, sample_weight):
+    def _fit_minimizer(self, network, solver, params, X, y, sample_weight,
+                       validation_set=None, tasks=None):
         from sklearn.utils.optimize import _check_optimize_result
 
+        validation = None
+        if validation_set is not None:
+            validation = self._make_validation(network, *validation_set)
+            if self.validation_scores_ is None:
+                self.validation_scores_ = []
+            if getattr(self, "validation_loss_curve_", None) is None:
+                self.validation_loss_curve_ = []
+            if self.best_validation_score_ is None:
+                self.best_validation_score_ = -np.inf
+        if tasks is not None:
+            tasks.begin("iteration", self._weights_snapshot)
+
+        def on_iteration(x):
+            # The optimizer works on its own copy: show this iterate through coefs_.
+            params[...] = x
+            if validation is not None:
+                score, loss = validation()
+                self.validation_scores_.append(score)
+                self.validation_loss_curve_.append(loss)
+                if not score <= self.best_validation_score_:
+                    self.best_validation_score_ = score
+            if tasks is None:
+                return False
+            stop = tasks.end(self._weights_snapshot)
+            if not stop:
+                tasks.begin("iteration", self._weights_snapshot)
+            return stop
+
         history = History(loss_curve=self.loss_curve_)
+        hooked = validation is not None or (tasks is not None and tasks.root is not None)
         result = run_minimizer(network, solver, params, X, y, sample_weight,
-                               history=history, max_iter=self.max_iter, tol=self.tol)
-        name = self.solver if isinstance(self.solver, str) else "lbfgs"
+                               history=history, max_iter=self.max_iter, tol=self.tol,
+                               on_iteration=on_iteration if hooked else None)
+        name = self.solver if isinstance(self.solver, str) else type(solver).__name__
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             n_iter = _check_optimize_result("lbfgs", result, self.max_iter)
-        if not result.success:
+        if history.stop_reason is None:
+            history.stop_reason = ("converged" if result.success
+                                   else "max_iter" if result.status == 1 else "failed")
+        if not result.success and history.stop_reason != "callback":
             warnings.warn(
                 f"{name} failed to converge after {n_iter} iteration(s) "
                 f"(status={result.status}): {result.message}. Increase max_iter, or "
@@ -276,19 +346,28 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.n_iter_ = n_iter
         self.loss_ = float(network.loss_gradient(params, X, y, sample_weight)[0])
         self.loss_curve_ = history.loss_curve
+        self.restored_epoch_ = history.restored_epoch
+        self.stop_reason_ = history.stop_reason
 
     def _fit_stochastic(self, network, solver, params, X, y, sample_weight,
-                        incremental):
+                        incremental, validation_set=None, tasks=None):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        # partial_fit keeps the state of the solver that made it; the solver object is
+        # rebuilt from the current parameters, and resume() makes set_params changes
+        # (e.g. learning_rate_init) take effect. Another solver class starts afresh.
         state = getattr(self, "_solver_state", None)
+        solver_class = type(solver).__qualname__
         if (not incremental or state is None
-                or getattr(self, "_solver_state_size", None) != params.size):
+                or getattr(self, "_solver_state_size", None) != params.size
+                or getattr(self, "_solver_state_class", solver_class) != solver_class):
             state = solver.init(params)
+        elif hasattr(solver, "resume"):
+            state = solver.resume(state)
 
-        validation_score = None
+        validation = None
         X_train, y_train, sw_train = X, y, sample_weight
-        if self.early_stopping:
+        if validation_set is None and self.early_stopping:
             should_stratify = is_classifier(self) and self.n_outputs_ == 1
             stratify = y if should_stratify else None
             arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
@@ -302,10 +381,16 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     "The validation set is too small. Increase 'validation_fraction' "
                     "or the size of your dataset."
                 )
-            y_val = self._decode_validation_targets(y_val)
-
-            def validation_score():
-                return self._score(X_val, y_val, sample_weight=sw_val)
+            validation_set = (X_val, y_val, self._decode_validation_targets(y_val),
+                              sw_val)
+        if validation_set is not None:
+            validation = self._make_validation(network, *validation_set)
+            if self.validation_scores_ is None:
+                self.validation_scores_ = []
+            if getattr(self, "validation_loss_curve_", None) is None:
+                self.validation_loss_curve_ = []
+            if self.best_validation_score_ is None:
+                self.best_validation_score_ = -np.inf
 
         if self.batch_size == "auto":
             batch_size = min(200, X_train.shape[0])
@@ -317,6 +402,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 )
             batch_size = self.batch_size
 
+        schedule = getattr(self, "_schedule", None) if incremental else None
+        if schedule is None or getattr(schedule, "name", None) != self.learning_rate:
+            schedule = _schedules.make_schedule(
+                self.learning_rate, n_iter_no_change=self.n_iter_no_change,
+                tol=self.tol)
+
         history = History(
             loss_curve=self.loss_curve_,
             best_loss=self.best_loss_,
@@ -327,17 +418,26 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             t=self.t_,
             loss=getattr(self, "loss_", None),
             sample_idx=getattr(self, "_sample_idx", None),
+            initial_loss=getattr(self, "_initial_loss", None),
+            validation_loss_curve=getattr(self, "validation_loss_curve_", None),
+            best_epoch=getattr(self, "_best_epoch", None),
         )
         state = run_epochs(
             network, solver, params, state, X_train, y_train, sw_train,
             history=history, batch_size=batch_size, shuffle=self.shuffle,
             random_state=self._random_state, max_iter=self.max_iter, tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change, validation_score=validation_score,
+            n_iter_no_change=self.n_iter_no_change, validation=validation,
+            early_stopping=self.early_stopping, schedule=schedule,
+            on_epoch_begin=None if tasks is None else (
+                lambda: tasks.begin("epoch", self._weights_snapshot)),
+            on_epoch_end=None if tasks is None else (
+                lambda: tasks.end(self._weights_snapshot)),
             incremental=incremental, verbose=self.verbose,
             convergence_warning=ConvergenceWarning,
         )
         self._solver_state = state
         self._solver_state_size = params.size
+        self._solver_state_class = solver_class
         self.n_iter_ = history.n_iter
         self.t_ = history.t
         if history.loss is not None:
@@ -346,9 +446,74 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.best_loss_ = history.best_loss
         self.validation_scores_ = history.validation_scores
         self.best_validation_score_ = history.best_validation_score
+        self.validation_loss_curve_ = history.validation_loss_curve
+        self.restored_epoch_ = history.restored_epoch
+        self.stop_reason_ = history.stop_reason
         self._no_improvement_count = history.no_improvement_count
         self._best_params = history.best_params
+        self._best_epoch = history.best_epoch
+        self._initial_loss = history.initial_loss
+        self._schedule = schedule
         self._sample_idx = history.sample_idx
+
+    def _make_validation(self, network, X_val, y_val, y_val_labels, sw_val):
+        """``validation() -> (score, loss)`` at the current weights: the estimator's
+        score (accuracy or R^2, as scikit-learn's early stopping) and the loss without
+        the weight penalty, both weighted by ``sw_val``."""
+        y_val = y_val.astype(network.dtype, copy=False)
+
+        def validation():
+            score = self._score(X_val, y_val_labels, sample_weight=sw_val)
+            with np.errstate(over="ignore", invalid="ignore"):
+                raw = network.predict_raw(self.coefs_, self.intercepts_, X_val)
+                loss = network.loss.value(y_val, raw, sw_val)
+            return score, loss
+
+        return validation
+
+    def _weights_snapshot(self):
+        """Fitted attributes of the current weights, for callbacks' fitted_estimator."""
+        return {"coefs_": [c.copy() for c in self.coefs_],
+                "intercepts_": [b.copy() for b in self.intercepts_]}
+
+    def _callback_targets(self, y):
+        """The training targets as the user gave them, for callbacks' scorers."""
+        y = self._decode_validation_targets(y)
+        return y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+
+    def _class_sample_weight(self, y, incremental):
+        """Per-sample weights from ``class_weight`` (classifier only), or None."""
+        return None
+
+    def _encode_validation_targets(self, y_val):
+        """Validate user-given validation targets: ``(as given, 2-D encoded)``."""
+        y_val = check_array(y_val, ensure_2d=False, dtype=(np.float64, np.float32),
+                            input_name="y_val")
+        return y_val, (y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val)
+
+    def _check_validation_set(self, X_val, y_val, sample_weight_val, dtype,
+                              incremental):
+        """Validate ``fit``'s ``X_val``, ``y_val``, ``sample_weight_val``.
+
+        Returns None or ``(X_val, y_val encoded, y_val as given, sample_weight_val)``.
+        """
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val is given without X_val and y_val.")
+            return None
+        if X_val is None or y_val is None:
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(f"{given} is provided, but {missing} was not provided.")
+        if incremental:
+            raise ValueError("partial_fit does not take a validation set; use fit.")
+        X_val = validate_data(self, X_val, accept_sparse=["csr"], dtype=dtype,
+                              reset=False)
+        y_val_labels, y_val_encoded = self._encode_validation_targets(y_val)
+        check_consistent_length(X_val, y_val_encoded)
+        if sample_weight_val is not None:
+            sample_weight_val = _check_sample_weight(
+                sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True)
+        return X_val, y_val_encoded, y_val_labels, sample_weight_val
 
     def _decode_validation_targets(self, y_val):
         return y_val

@@ -5,13 +5,19 @@ from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from . import losses as _losses
 from ._base import BaseMultilayerPerceptron
@@ -29,9 +35,12 @@ _COMMON_PARAMETERS = """\
 
     solver : str or solver object, default='adam'
         'sgd', 'adam' and 'lbfgs' as in scikit-learn (the string takes its settings
-        from the parameters below), any name registered in :mod:`skneural.solvers`,
-        or a solver object such as ``skneural.solvers.Adam(beta_2=0.99)`` that
-        carries its own settings.
+        from the parameters below); 'momentum', 'nesterov', 'adaptive_gains',
+        'rmsprop', 'rprop' (= 'irprop-'), 'rprop+', 'rprop-', 'irprop+', 'irprop-',
+        'cg' or any name registered in :mod:`skneural.solvers` (which lists the
+        parameters each name reads); or a solver object such as
+        ``skneural.solvers.RMSprop(rho=0.95)`` that carries its own settings. The
+        'rprop' family, 'lbfgs' and 'cg' always train on the full batch.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty, divided by the batch's sample-weight sum when added
@@ -41,13 +50,23 @@ _COMMON_PARAMETERS = """\
         Mini-batch size of the stochastic solvers; 'auto' is min(200, n_samples).
         Full-batch solvers ('lbfgs') ignore it.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Schedule of 'sgd': constant; ``learning_rate_init / (t + 1) ** power_t``
-        after each epoch, t the samples seen; or divide by 5 whenever training stops
-        improving for ``n_iter_no_change`` epochs (stop once below 1e-6).
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'plateau', \
+'bold_driver'}, default='constant'
+        Learning-rate schedule. As in scikit-learn, 'invscaling' and 'adaptive'
+        apply to 'sgd' only: constant; ``learning_rate_init / (t + 1) ** power_t``
+        after each epoch, t the samples seen; or divide by 5 whenever training
+        stops improving for ``n_iter_no_change`` epochs (stop once below 1e-6).
+        'plateau' and 'bold_driver' act on every step-based solver: 'plateau'
+        divides the rate by 5 after more than ``n_iter_no_change`` epochs in which
+        the validation loss (the training loss without validation data) did not
+        improve by ``tol`` on its best since the last division, and stops once the
+        rate is below 1e-6; 'bold_driver' multiplies the rate by 1.1 after an epoch
+        that lowered the training loss and, after one that raised it, undoes the
+        epoch and halves the rate. See :mod:`skneural.schedules`.
 
     learning_rate_init : float, default=0.001
-        Initial step size of 'sgd' and 'adam'.
+        Initial learning rate of the string solvers that have one ('sgd',
+        'momentum', 'nesterov', 'adaptive_gains', 'rmsprop', 'adam').
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
@@ -66,21 +85,24 @@ _COMMON_PARAMETERS = """\
         ``n_iter_no_change``); 'lbfgs' uses it as its gradient tolerance.
 
     verbose : bool or int, default=False
-        Print the loss after each epoch.
+        1 (or True): print scikit-learn's per-epoch lines (loss, validation score);
+        2: also the validation loss, the learning rate and the epoch's time.
 
     warm_start : bool, default=False
         Start ``fit`` from the current weights (the solver state is rebuilt, as in
         scikit-learn).
 
     momentum : float, default=0.9
-        Momentum of 'sgd', in [0, 1].
+        Momentum of 'sgd', 'momentum' and 'nesterov', in [0, 1].
 
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with 'sgd' when momentum > 0.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, stop when its score
-        stops improving, and restore the best weights.
+        Hold out ``validation_fraction`` of the training data (stratified for
+        classifiers), or use ``fit``'s ``X_val`` / ``y_val``; stop when the
+        validation score stops improving, and restore the weights of the epoch with
+        the best score (``restored_epoch_`` says which).
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -119,9 +141,10 @@ _COMMON_PARAMETERS = """\
 
     max_norm : float or None, default=None
         After each update, every unit's incoming weight vector whose L2 norm
-        exceeds ``max_norm`` is rescaled to it (Srivastava et al., 2014). With
-        'lbfgs' (whose line search cannot be constrained) the bound is enforced on
-        the final weights only.
+        exceeds ``max_norm`` is rescaled to it (Srivastava et al., 2014). 'lbfgs'
+        (whose line search cannot be constrained) minimizes the loss of the
+        projected weights instead, so every weight vector it evaluates, and the
+        result, satisfy the bound too.
 
     input_noise : float, default=0.0
         Standard deviation of Gaussian noise added to the inputs during training
@@ -150,10 +173,30 @@ _COMMON_ATTRIBUTES = """\
         ``warm_start`` fits and ``partial_fit`` calls.
 
     validation_scores_ : list of float or None
-        Score on the held-out data after each epoch, with early stopping.
+        Score (accuracy or R^2) on the validation data after each epoch (each
+        'lbfgs' iteration), with early stopping or ``X_val``; None otherwise.
 
     best_validation_score_ : float or None
-        Best of ``validation_scores_``, with early stopping.
+        Best of ``validation_scores_``.
+
+    validation_loss_curve_ : list of float or None
+        Loss on the validation data after each epoch, aligned with
+        ``validation_scores_``: the sample-weighted mean loss without the weight
+        penalty (which depends on the batch size, so it is left out to make
+        validation losses comparable across settings). None without validation
+        data.
+
+    restored_epoch_ : int or None
+        When the final weights are not those of the last epoch, the epoch whose
+        weights were restored, as a 1-based position in ``loss_curve_`` (0: the
+        initial weights): the best-scoring epoch with early stopping, or the last
+        finite epoch after divergence. None when nothing was restored.
+
+    stop_reason_ : str or None
+        Why the last ``fit`` ended: 'max_iter', 'no_improvement', 'diverged',
+        'callback' (a scikit-learn callback asked to stop), 'interrupted', or for
+        'lbfgs' / 'cg' 'converged', 'max_iter', 'failed'; None after a
+        ``partial_fit`` epoch.
 
     t_ : int
         Number of training samples seen by the solver.
@@ -193,6 +236,19 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     ----------
 {_COMMON_PARAMETERS}
 
+    class_weight : dict, list of dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``: ``{{label:
+        weight}}`` (classes not listed weigh 1); 'balanced' weighs each class by
+        ``n_samples / (n_classes * count)`` in the training targets, as
+        :func:`sklearn.utils.class_weight.compute_class_weight`; for multilabel
+        targets a list with one dict per label column (keys 0 and 1), or
+        'balanced' per column, as
+        :func:`~sklearn.utils.class_weight.compute_sample_weight`. Computed on the
+        data given to ``fit`` before the early-stopping split, so the held-out
+        score is weighted too; ``X_val`` is not reweighted (as in scikit-learn's
+        HistGradientBoosting). 'balanced' is refused by ``partial_fit`` (the
+        counts of one batch are not the class frequencies).
+
     Attributes
     ----------
     classes_ : ndarray or list of ndarray of shape (n_classes,)
@@ -217,6 +273,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     True
     """
 
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    }
+
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
                  alpha=0.0001, batch_size="auto", learning_rate="constant",
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
@@ -225,7 +286,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, weight_init="auto",
                  penalty="l2", l1_ratio=0.15, max_norm=None, input_noise=0.0,
-                 dropout=0.0):
+                 dropout=0.0, class_weight=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -238,9 +299,40 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             weight_init=weight_init, penalty=penalty, l1_ratio=l1_ratio,
             max_norm=max_norm, input_noise=input_noise, dropout=dropout,
         )
+        self.class_weight = class_weight
 
     def _loss_name(self):
         return "log_loss" if self.out_activation_ == "softmax" else "binary_log_loss"
+
+    def _class_sample_weight(self, y, incremental):
+        if self.class_weight is None:
+            return None
+        if incremental and isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one batch's "
+                "class counts are not the class frequencies. Compute the weights "
+                "once with sklearn.utils.class_weight.compute_class_weight('balanced',"
+                " classes=classes, y=y_sample) and pass them as a dict."
+            )
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return compute_sample_weight(self.class_weight, y.astype(np.int8))
+        labels = self._label_binarizer.inverse_transform(y)
+        weights = compute_class_weight(self.class_weight, classes=self.classes_,
+                                       y=labels)
+        return weights[np.searchsorted(self.classes_, labels)]
+
+    def _encode_validation_targets(self, y_val):
+        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val)
+        if not self._label_binarizer.y_type_.startswith("multilabel"):
+            unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y_val has classes not in the training targets: {unknown}. "
+                    f"classes_ is {self.classes_}."
+                )
+        return y_val, self._label_binarizer.transform(y_val).astype(bool)
 
     def _out_activation(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
@@ -287,7 +379,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return self._label_binarizer.inverse_transform(y_val)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -297,14 +390,29 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels, or a label-indicator matrix for multilabel problems.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
+            Sample weights (multiplied by the ``class_weight`` weights).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            A validation set, used instead of the ``validation_fraction`` split:
+            its score and loss are recorded after every epoch
+            (``validation_scores_``, ``validation_loss_curve_``), and with
+            ``early_stopping=True`` it decides when to stop and which weights to
+            restore. Same names as scikit-learn's HistGradientBoosting; in a
+            :class:`~sklearn.pipeline.Pipeline`, route it with metadata routing
+            (``set_fit_request(X_val=True, y_val=True)``) and let the pipeline
+            transform it like ``X`` with ``Pipeline(..., transform_input=["X_val"])``.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : object
             The fitted model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False,
+                         X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -313,7 +421,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
         Unlike scikit-learn's, the solver state, the random state and the shuffling
         order carry over between calls, so ``k`` calls on the same data give the same
-        weights as ``fit`` with ``max_iter=k``.
+        weights as ``fit`` with ``max_iter=k``, and parameters changed with
+        ``set_params`` between calls take effect at the next call (a new
+        ``learning_rate_init`` rescales the current learning rate; another solver
+        class starts from a fresh state).
 
         Parameters
         ----------
@@ -483,7 +594,8 @@ default='squared_error'
         return X, y
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -491,12 +603,27 @@ default='squared_error'
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            A validation set, used instead of the ``validation_fraction`` split:
+            its score and loss are recorded after every epoch
+            (``validation_scores_``, ``validation_loss_curve_``), and with
+            ``early_stopping=True`` it decides when to stop and which weights to
+            restore. Same names as scikit-learn's HistGradientBoosting; in a
+            :class:`~sklearn.pipeline.Pipeline`, route it with metadata routing
+            (``set_fit_request(X_val=True, y_val=True)``) and let the pipeline
+            transform it like ``X`` with ``Pipeline(..., transform_input=["X_val"])``.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : object
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False,
+                         X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -504,7 +631,10 @@ default='squared_error'
         """Update the model with one epoch over the given data.
 
         Not available for 'lbfgs' (AttributeError), unlike scikit-learn 1.9, whose
-        regressor exposes it and silently runs a full L-BFGS fit.
+        regressor exposes it and silently runs a full L-BFGS fit. The solver state,
+        the random state and the shuffling order carry over between calls, so ``k``
+        calls give the weights of ``fit`` with ``max_iter=k``, and ``set_params``
+        between calls takes effect at the next call.
 
         Parameters
         ----------

@@ -1,8 +1,10 @@
 """The epoch loop: batching, shuffling, stopping rules, best weights, divergence guard.
 
 Knows the network and the solver protocol, nothing of scikit-learn: the estimators
-hand it arrays, a :class:`History` to fill, and (for early stopping) a callable that
-scores the current weights on held-out data.
+hand it arrays, a :class:`History` to fill, and optionally a callable that scores the
+current weights on validation data, a learning-rate schedule
+(:mod:`skneural.schedules`) and per-epoch hooks (how scikit-learn's callbacks are
+called, see :mod:`skneural.callbacks`).
 """
 
 import time
@@ -11,7 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# An epoch loss this many times the first epoch's (or 1.0, if larger) is divergence.
+# An epoch loss this many times the loss at the initial weights (or 1.0, if larger) is
+# divergence. The initial loss, not the first epoch's: with an absurd learning rate
+# the first epoch's mean loss is already astronomical (Adam, RMSprop).
 EXPLOSION_FACTOR = 1e3
 
 
@@ -34,21 +38,47 @@ class History:
     loss: float | None = None
     sample_idx: np.ndarray | None = None
     diverged_at: int | None = None
+    # Training objective at the initial weights: the divergence guard's yardstick.
+    initial_loss: float | None = None
+    validation_loss_curve: list | None = None
+    # Epoch (1-based position in loss_curve) whose weights best_params holds.
+    best_epoch: int | None = None
+    # Epoch whose weights the model holds after a restore (0: the initial weights).
+    restored_epoch: int | None = None
+    stop_reason: str | None = None
 
 
 def run_epochs(network, solver, params, state, X, y, sample_weight, *, history,
                batch_size, shuffle, random_state, max_iter, tol, n_iter_no_change,
-               validation_score=None, incremental=False, verbose=False,
-               convergence_warning=UserWarning):
+               validation=None, early_stopping=False, schedule=None,
+               on_epoch_begin=None, on_epoch_end=None, incremental=False,
+               verbose=False, convergence_warning=UserWarning):
     """Train with a step-based solver for up to ``max_iter`` epochs (1 if incremental).
 
     Semantics are scikit-learn's ``_fit_stochastic``: the epoch loss is the batch
-    losses averaged with batch-size weights; without ``validation_score`` training
-    stops once the loss has failed to improve by ``tol`` for more than
-    ``n_iter_no_change`` epochs; with it, the same rule applies to the validation
-    score and the best weights are restored at the end.
+    losses averaged with batch-size weights; training stops once the training loss
+    (with ``early_stopping``, the validation score) has failed to improve by ``tol``
+    for more than ``n_iter_no_change`` epochs; with ``early_stopping`` the weights of
+    the best-scoring epoch are restored at the end.
 
-    Returns the solver state.
+    Parameters
+    ----------
+    validation : callable or None
+        ``validation() -> (score, loss)`` on held-out data at the current weights;
+        called after every epoch and recorded in ``history.validation_scores`` and
+        ``history.validation_loss_curve``.
+    early_stopping : bool
+        Stop on the validation score and restore the best weights (needs
+        ``validation``); otherwise validation is only recorded.
+    schedule : object or None
+        A learning-rate schedule from :mod:`skneural.schedules`.
+    on_epoch_begin, on_epoch_end : callable or None
+        Called without arguments at the start and the end of every epoch;
+        ``on_epoch_end()`` returning True stops training after that epoch.
+
+    Returns the solver state. ``history.stop_reason`` says why training ended:
+    "max_iter", "no_improvement", "diverged", "callback", "interrupted", or None
+    after the single epoch of an incremental call.
     """
     n_samples = X.shape[0]
     if getattr(solver, "full_batch", False):
@@ -60,77 +90,77 @@ def run_epochs(network, solver, params, state, X, y, sample_weight, *, history,
     grad = np.empty(network.n_params, dtype=network.dtype)
     last_good = params.copy()
     history.n_iter = 0
-    first_loss = history.loss_curve[0] if history.loss_curve else None
+    history.restored_epoch = None
+    history.stop_reason = None
+    if schedule is not None:
+        schedule.check(state)
+
+    def objective():
+        return training_objective(network, params, X, y, sample_weight)
+
+    if history.initial_loss is None:
+        # The whole training set, not the first batch: one batch can be an
+        # unrepresentatively small yardstick (batch_size=1).
+        history.initial_loss = (history.loss_curve[0] if history.loss_curve
+                                else objective())
 
     try:
         for _ in range(max_iter):
+            if on_epoch_begin is not None:
+                on_epoch_begin()
             epoch_start = time.perf_counter()
+            if schedule is not None:
+                schedule.start_epoch(params, state, objective)
             if shuffle:
                 # sklearn.utils.shuffle(sample_idx): compose with a fresh permutation.
                 sample_idx = sample_idx[random_state.permutation(n_samples)]
             accumulated_loss = 0.0
-            for start in range(0, n_samples, batch_size):
-                stop = min(start + batch_size, n_samples)
-                batch = sample_idx[start:stop] if shuffle else slice(start, stop)
-                X_batch, y_batch = X[batch], y[batch]
-                sw_batch = None if sample_weight is None else sample_weight[batch]
+            # Overflow is expected when training diverges; the guard below reports
+            # it with its cause instead of numpy's generic warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                for start in range(0, n_samples, batch_size):
+                    stop = min(start + batch_size, n_samples)
+                    batch = sample_idx[start:stop] if shuffle else slice(start, stop)
+                    X_batch, y_batch = X[batch], y[batch]
+                    sw_batch = None if sample_weight is None else sample_weight[batch]
 
-                def grad_fn(p, X_batch=X_batch, y_batch=y_batch, sw_batch=sw_batch):
-                    return network.loss_gradient(p, X_batch, y_batch, sw_batch, grad)
+                    def grad_fn(p, X_batch=X_batch, y_batch=y_batch,
+                                sw_batch=sw_batch):
+                        return network.loss_gradient(p, X_batch, y_batch, sw_batch,
+                                                     grad)
 
-                state, batch_loss = solver.step(params, grad_fn, state)
-                accumulated_loss += batch_loss * (stop - start)
+                    state, batch_loss = solver.step(params, grad_fn, state)
+                    if network.max_norm is not None:
+                        network.constrain(params)
+                    accumulated_loss += batch_loss * (stop - start)
 
             history.n_iter += 1
             loss = accumulated_loss / n_samples
-            if first_loss is None:
-                first_loss = loss
-            if _diverged(loss, params, first_loss):
+            if _diverged(loss, params, history.initial_loss):
                 params[...] = last_good
                 history.diverged_at = len(history.loss_curve) + 1
-                lr = solver.current_learning_rate(state)
-                warnings.warn(
-                    f"Training diverged in epoch {history.n_iter} of this call "
-                    f"(loss {loss:.4g}, first epoch {first_loss:.4g}): the weights "
-                    "from the end of the previous epoch were restored and training "
-                    "stopped. The learning rate"
-                    + (f" ({lr:g})" if lr is not None else "")
-                    + " is probably too large; try a smaller learning_rate_init, "
-                    "or scale the inputs.",
-                    convergence_warning,
-                    stacklevel=3,
+                history.restored_epoch = len(history.loss_curve)
+                _warn_divergence(history, loss, solver, state, convergence_warning)
+                stop_reason = "diverged"
+            else:
+                state, stop_reason = _finish_epoch(
+                    history, solver, state, params, loss, n_samples=n_samples,
+                    tol=tol, n_iter_no_change=n_iter_no_change, validation=validation,
+                    early_stopping=early_stopping, schedule=schedule,
+                    objective=objective, verbose=verbose, epoch_start=epoch_start,
                 )
+                last_good[...] = params
+            if on_epoch_end is not None and on_epoch_end() and stop_reason is None:
+                stop_reason = "callback"
+                if verbose:
+                    print("Training stopped by a callback.")
+            if stop_reason is not None:
+                history.stop_reason = stop_reason
                 break
-            last_good[...] = params
-            history.loss = loss
-            history.t += n_samples
-            history.loss_curve.append(loss)
-            if verbose:
-                print("Iteration %d, loss = %.8f" % (history.n_iter, loss))
-
-            _update_no_improvement_count(history, tol, params, validation_score,
-                                         verbose)
-            if verbose and verbose >= 2:
-                print("  epoch time: %.3fs" % (time.perf_counter() - epoch_start))
-            state = solver.end_epoch(state, history.t)
-
-            if history.no_improvement_count > n_iter_no_change:
-                if validation_score is not None:
-                    message = (
-                        "Validation score did not improve more than tol=%f for %d "
-                        "consecutive epochs." % (tol, n_iter_no_change)
-                    )
-                else:
-                    message = (
-                        "Training loss did not improve more than tol=%f for %d "
-                        "consecutive epochs." % (tol, n_iter_no_change)
-                    )
-                if solver.on_plateau(state, message, verbose):
-                    break
-                history.no_improvement_count = 0
             if incremental:
                 break
             if history.n_iter == max_iter:
+                history.stop_reason = "max_iter"
                 warnings.warn(
                     "Stochastic Optimizer: Maximum iterations (%d) reached and the "
                     "optimization hasn't converged yet." % max_iter,
@@ -138,34 +168,148 @@ def run_epochs(network, solver, params, state, X, y, sample_weight, *, history,
                     stacklevel=3,
                 )
     except KeyboardInterrupt:
+        history.stop_reason = "interrupted"
         warnings.warn("Training interrupted by user.", stacklevel=3)
 
     history.sample_idx = sample_idx
-    if validation_score is not None and history.best_params is not None:
+    if early_stopping and history.best_params is not None:
         params[...] = history.best_params
+        history.restored_epoch = history.best_epoch
     return state
 
 
-def _diverged(loss, params, first_loss):
+def _finish_epoch(history, solver, state, params, loss, *, n_samples, tol,
+                  n_iter_no_change, validation, early_stopping, schedule, objective,
+                  verbose, epoch_start):
+    """Record a finite epoch, apply the schedules, decide whether to stop.
+
+    Returns the solver state and the stop reason (or None).
+    """
+    history.loss = loss
+    history.t += n_samples
+    history.loss_curve.append(loss)
+    if verbose:
+        print("Iteration %d, loss = %.8f" % (history.n_iter, loss))
+    if schedule is not None:
+        # Before validation, so an undone epoch is scored at the restored weights.
+        state = schedule.after_training_loss(solver, params, state, objective,
+                                             verbose)
+
+    score = validation_loss = None
+    if validation is not None:
+        score, validation_loss = validation()
+        history.validation_loss_curve.append(validation_loss)
+    _update_no_improvement_count(history, tol, params, score, early_stopping, verbose)
+    state = solver.end_epoch(state, history.t)
+    if verbose and verbose >= 2:
+        _print_epoch_details(solver, state, validation_loss,
+                             time.perf_counter() - epoch_start)
+
+    stop_reason = None
+    if schedule is not None and schedule.after_epoch(
+            state, loss if validation_loss is None else validation_loss, verbose):
+        stop_reason = "no_improvement"
+    if history.no_improvement_count > n_iter_no_change:
+        if schedule is not None and schedule.replaces_stopping:
+            history.no_improvement_count = 0
+        else:
+            what = "Validation score" if early_stopping else "Training loss"
+            message = (
+                "%s did not improve more than tol=%f for %d consecutive epochs."
+                % (what, tol, n_iter_no_change)
+            )
+            if solver.on_plateau(state, message, verbose):
+                stop_reason = "no_improvement"
+            else:
+                history.no_improvement_count = 0
+    return state, stop_reason
+
+
+def _print_epoch_details(solver, state, validation_loss, seconds):
+    parts = []
+    if validation_loss is not None:
+        # The validation score has scikit-learn's own line (verbose >= 1).
+        parts.append("validation loss = %.8f" % validation_loss)
+    learning_rate = solver.current_learning_rate(state)
+    if learning_rate is not None:
+        parts.append("learning rate = %g" % learning_rate)
+    parts.append("epoch time = %.3fs" % seconds)
+    print("  " + ", ".join(parts))
+
+
+def training_objective(network, params, X, y, sample_weight=None, chunk_size=2048):
+    """The full-batch training objective at ``params`` in inference mode: the
+    sample-weighted mean loss plus the weight penalty over the weight sum (the
+    objective 'lbfgs' minimizes), computed in chunks to bound memory."""
+    coefs, intercepts = network.unpack(params)
+    total = weight_sum = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, X.shape[0], chunk_size):
+            rows = slice(start, start + chunk_size)
+            raw = network.predict_raw(coefs, intercepts, X[rows])
+            per_sample = network.loss.loss_gradient(y[rows], raw, raw)
+            if sample_weight is None:
+                total += float(per_sample.sum())
+                weight_sum += per_sample.shape[0]
+            else:
+                total += float(np.dot(sample_weight[rows], per_sample))
+                weight_sum += float(sample_weight[rows].sum())
+        # The penalty's value; its gradient goes to a scratch buffer.
+        penalty = network._add_penalty(params, np.zeros_like(params))
+    return (total + penalty) / weight_sum
+
+
+def _diverged(loss, params, initial_loss):
     if not np.isfinite(loss) or not np.isfinite(params).all():
         return True
-    return loss > EXPLOSION_FACTOR * max(first_loss, 1.0)
+    return loss > EXPLOSION_FACTOR * max(initial_loss, 1.0)
 
 
-def _update_no_improvement_count(history, tol, params, validation_score, verbose):
-    if validation_score is not None:
-        score = validation_score()
+def _warn_divergence(history, loss, solver, state, convergence_warning):
+    learning_rate = solver.current_learning_rate(state)
+    if learning_rate is not None:
+        advice = (
+            f"The learning rate ({learning_rate:g}) is probably too large: try a "
+            "smaller learning rate (learning_rate_init), or scale the inputs."
+        )
+    else:
+        advice = (
+            "The solver's steps are probably too large: try a smaller learning rate "
+            "or step size (e.g. step_init / step_max of Rprop), or scale the inputs."
+        )
+    epoch = history.diverged_at
+    warnings.warn(
+        f"Training diverged in epoch {epoch} (epoch {history.n_iter} of this call; "
+        f"loss {loss:.4g}, loss at the initial weights {history.initial_loss:.4g}): "
+        f"training stopped and the weights from the end of epoch {epoch - 1} were "
+        f"restored. {advice}",
+        convergence_warning,
+        stacklevel=4,
+    )
+
+
+def _update_no_improvement_count(history, tol, params, score, early_stopping,
+                                 verbose):
+    if score is not None:
         history.validation_scores.append(score)
         if verbose:
             print("Validation score: %f" % score)
+    if early_stopping:
         if score < history.best_validation_score + tol:
             history.no_improvement_count += 1
         else:
             history.no_improvement_count = 0
         if score > history.best_validation_score:
             history.best_validation_score = score
-            history.best_params = params.copy()
+            if history.best_params is not None and \
+                    history.best_params.shape == params.shape:
+                history.best_params[...] = params
+            else:
+                history.best_params = params.copy()
+            history.best_epoch = len(history.loss_curve)
     else:
+        if score is not None and not score <= history.best_validation_score:
+            history.best_validation_score = score
         loss = history.loss_curve[-1]
         if loss > history.best_loss - tol:
             history.no_improvement_count += 1
@@ -176,12 +320,14 @@ def _update_no_improvement_count(history, tol, params, validation_score, verbose
 
 
 def run_minimizer(network, solver, params, X, y, sample_weight, *, history,
-                  max_iter, tol):
+                  max_iter, tol, on_iteration=None):
     """Train with a solver that minimizes the full-batch loss itself (L-BFGS, CG).
 
     ``params`` is updated in place with the result; ``history.loss_curve`` gets one
     entry per iteration. Returns scipy's ``OptimizeResult``. If the result is not
-    finite, the last finite iterate is kept.
+    finite, the last finite iterate is kept (``history.restored_epoch`` says which).
+    ``on_iteration(x)``, if given, is called after every iteration with the iterate;
+    returning True stops the optimizer (``history.stop_reason = "callback"``).
     """
     grad = np.empty(network.n_params, dtype=network.dtype)
     work = params.copy()
@@ -189,13 +335,21 @@ def run_minimizer(network, solver, params, X, y, sample_weight, *, history,
 
     def fun(x):
         work[...] = x
-        loss, g = network.loss_gradient(work, X, y, sample_weight, grad)
+        # With max_norm, the minimizer works on the projection of its iterates.
+        loss, g = network.constrained_loss_gradient(work, X, y, sample_weight, grad)
         return loss, g.astype(np.float64)
 
+    last_finite_iteration = len(history.loss_curve)
+
     def callback(intermediate_result):
+        nonlocal last_finite_iteration
         history.loss_curve.append(float(intermediate_result.fun))
         if np.isfinite(intermediate_result.fun):
             last_finite[...] = intermediate_result.x
+            last_finite_iteration = len(history.loss_curve)
+        if on_iteration is not None and on_iteration(intermediate_result.x):
+            history.stop_reason = "callback"
+            raise StopIteration  # scipy >= 1.11 ends the optimization cleanly
 
     with np.errstate(over="ignore", invalid="ignore"):
         result = solver.minimize(params.astype(np.float64), fun, max_iter=max_iter,
@@ -205,5 +359,9 @@ def run_minimizer(network, solver, params, X, y, sample_weight, *, history,
     else:
         params[...] = last_finite
         history.diverged_at = int(getattr(result, "nit", 0))
+        history.restored_epoch = last_finite_iteration
+        history.stop_reason = "diverged"
+    # The minimizer's iterates are unconstrained; the weights are their projection.
+    network.constrain(params)
     history.loss = float(result.fun)
     return result

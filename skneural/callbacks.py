@@ -1,0 +1,129 @@
+"""Support for scikit-learn's callback API (``sklearn.callback``, scikit-learn >= 1.9).
+
+The estimators inherit :class:`CallbackSupportMixin`, so ``set_callbacks`` accepts
+scikit-learn's callbacks (``ProgressBar``, ``ScoringMonitor`` or any object following
+the ``FitCallback`` protocol). A fit is one root task whose subtasks are the epochs
+(the iterations for 'lbfgs' / 'cg'); ``on_fit_task_end`` of an epoch receives the
+training data and, if it asks for ``fitted_estimator``, a copy of the estimator that
+predicts with the weights at the end of that epoch. A callback whose
+``on_fit_task_end`` returns True stops training after that epoch (the estimator's
+``stop_reason_`` is then ``"callback"``).
+
+With an older scikit-learn, which has no ``sklearn.callback``, everything here
+degrades to no-ops: training, ``verbose`` and the fitted attributes are unchanged and
+``set_callbacks`` raises an error that names the version needed.
+
+Only :mod:`skneural._base` uses this module; the epoch loop itself only sees two
+plain functions (``on_epoch_begin`` and ``on_epoch_end``).
+"""
+
+try:
+    from sklearn.callback import CallbackSupportMixin as _SklearnCallbackSupportMixin
+except ImportError:  # scikit-learn < 1.9
+    _SklearnCallbackSupportMixin = None
+
+__all__ = ["CallbackSupportMixin", "SKLEARN_HAS_CALLBACKS", "FitTasks"]
+
+SKLEARN_HAS_CALLBACKS = _SklearnCallbackSupportMixin is not None
+
+
+if SKLEARN_HAS_CALLBACKS:
+
+    class CallbackSupportMixin(_SklearnCallbackSupportMixin):
+        """scikit-learn's mixin (``set_callbacks``), unchanged."""
+
+else:
+
+    class CallbackSupportMixin:
+        """Stand-in for scikit-learn's mixin when ``sklearn.callback`` is missing."""
+
+        def set_callbacks(self, *callbacks):
+            """Unavailable: scikit-learn's callback API needs scikit-learn >= 1.9.
+
+            Raises
+            ------
+            NotImplementedError
+                Always; upgrade scikit-learn, or use ``verbose`` and the fitted
+                curves (``loss_curve_``, ``validation_loss_curve_``) instead.
+            """
+            import sklearn
+
+            raise NotImplementedError(
+                "set_callbacks needs scikit-learn's callback API (sklearn.callback, "
+                f"scikit-learn >= 1.9); scikit-learn {sklearn.__version__} is "
+                "installed. Training progress is still available through verbose=1 "
+                "or 2 and the fitted loss_curve_ / validation_loss_curve_."
+            )
+
+
+class FitTasks:
+    """The task tree of one ``fit`` / ``partial_fit`` call: a root and one subtask
+    per epoch (or iteration).
+
+    Parameters
+    ----------
+    estimator : estimator
+    max_subtasks : int
+        Most epochs (iterations) the call can run.
+    X, y : the training data handed to the callbacks (``y`` may be a zero-argument
+        callable, evaluated only if a callback asks for it).
+    metadata : dict or None
+        Training metadata, e.g. ``{"sample_weight": ...}``.
+
+    Without ``sklearn.callback`` every method is a no-op and ``end`` returns False.
+    """
+
+    def __init__(self, estimator, *, max_subtasks, X=None, y=None, metadata=None):
+        self.estimator = estimator
+        self.X, self.y, self.metadata = X, y, metadata
+        self.max_subtasks = max_subtasks
+        self.n_begun = 0
+        self._task = None
+        self.root = None
+        if SKLEARN_HAS_CALLBACKS and hasattr(estimator, "_init_callback_context"):
+            self.root = estimator._init_callback_context(max_subtasks=max_subtasks)
+            self.root.call_on_fit_task_begin(estimator=estimator, X=X, y=y,
+                                             metadata=metadata)
+
+    def begin(self, task_name, reconstruction_attributes=None):
+        """Start the next subtask (``reconstruction_attributes`` as in
+        :meth:`end`, describing the weights at the start)."""
+        if self.root is None or self.n_begun >= self.max_subtasks:
+            # More iterations than announced (a third-party minimizer that ignores
+            # max_iter): those run without callbacks rather than fail.
+            return
+        self.n_begun += 1
+        self._task = self.root.subcontext(task_name=task_name)
+        self._task.call_on_fit_task_begin(
+            estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+            reconstruction_attributes=reconstruction_attributes,
+        )
+
+    def end(self, reconstruction_attributes=None):
+        """End the current subtask; return True if a callback asks to stop.
+
+        ``reconstruction_attributes`` is a dict of fitted attributes (or a function
+        returning one) that turns a copy of the estimator into a model of the
+        current weights, built only if a callback asks for ``fitted_estimator``.
+        """
+        if self._task is None:
+            return False
+        task, self._task = self._task, None
+        return bool(task.call_on_fit_task_end(
+            estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+            reconstruction_attributes=reconstruction_attributes,
+        ))
+
+    def close(self):
+        """End a subtask left open (an iteration the optimizer never ran) and the
+        root task."""
+        if self.root is None:
+            return
+        if self._task is not None:
+            # An empty task: nothing was trained in it, so give the callbacks no data.
+            self._task.call_on_fit_task_end(estimator=self.estimator)
+            self._task = None
+        self.root.call_on_fit_task_end(
+            estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+            reconstruction_attributes={},
+        )
