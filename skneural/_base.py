@@ -72,6 +72,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "training_dtype": [StrOptions({"float32", "float64"}), None],
     }
 
     @abstractmethod
@@ -80,7 +81,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                  random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
                  early_stopping, validation_fraction, beta_1, beta_2, epsilon,
                  n_iter_no_change, max_fun, weight_init="auto", penalty="l2",
-                 l1_ratio=0.15, max_norm=None, input_noise=0.0, dropout=0.0):
+                 l1_ratio=0.15, max_norm=None, input_noise=0.0, dropout=0.0,
+                 training_dtype=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -104,6 +106,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.training_dtype = training_dtype
         self.weight_init = weight_init
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -240,11 +243,15 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if not incremental or not hasattr(self, "_random_state"):
             self._random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(y, layer_units, X.dtype)
-        elif self.coefs_[0].dtype != X.dtype:
-            X = X.astype(self.coefs_[0].dtype)
+            self._initialize(y, layer_units, np.dtype(self.training_dtype or X.dtype))
+        # Training runs in the weights' dtype; X keeps its own and the epoch loop
+        # casts each mini-batch, so a float64 X is never copied whole for float32
+        # training (training_dtype="float32").
+        dtype = self.coefs_[0].dtype
+        if sample_weight is not None:
+            sample_weight = sample_weight.astype(dtype, copy=False)
 
-        network = self._make_network(layer_units, self.coefs_[0].dtype)
+        network = self._make_network(layer_units, dtype)
         try:
             # Start from coefs_ / intercepts_ as they are now, which honours weights a
             # user assigned, and make them views of the fresh flat buffer.
@@ -315,6 +322,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 tasks.begin("iteration", self._weights_snapshot)
             return stop
 
+        if X.dtype != network.dtype:  # training_dtype: the full batch, cast once
+            X = X.astype(network.dtype)
         history = History(loss_curve=self.loss_curve_)
         hooked = validation is not None or (tasks is not None and tasks.root is not None)
         result = run_minimizer(network, solver, params, X, y, sample_weight,
@@ -524,6 +533,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         """Predicted outputs after the link (probabilities, means, ...)."""
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        if getattr(self, "training_dtype", None) is not None:
+            X = X.astype(self.coefs_[0].dtype, copy=False)
         return self._network_from_coefs().predict(self.coefs_, self.intercepts_, X)
 
     def _score_with_function(self, X, y, sample_weight, score_function):

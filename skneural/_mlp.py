@@ -158,7 +158,14 @@ _COMMON_PARAMETERS = """\
         come from ``random_state``, and nothing is drawn when the rates are 0, so
         the defaults reproduce scikit-learn. With full-batch solvers ('lbfgs')
         every loss evaluation draws anew, which makes the objective noisy for the
-        line search: prefer a stochastic solver with dropout or input noise."""
+        line search: prefer a stochastic solver with dropout or input noise.
+
+    training_dtype : {'float32', 'float64'} or None, default=None
+        Floating-point type of the weights and of training. None keeps the input's
+        (float32 input trains in float32, anything else in float64), as
+        scikit-learn does. 'float32' trains float64 input in float32, which runs the
+        matrix products about twice as fast; X is cast one mini-batch at a time
+        (the full-batch solvers cast it once), never copied whole."""
 
 _COMMON_ATTRIBUTES = """\
     loss_ : float
@@ -286,7 +293,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, weight_init="auto",
                  penalty="l2", l1_ratio=0.15, max_norm=None, input_noise=0.0,
-                 dropout=0.0, class_weight=None):
+                 dropout=0.0, class_weight=None, training_dtype=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -298,6 +305,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             weight_init=weight_init, penalty=penalty, l1_ratio=l1_ratio,
             max_norm=max_norm, input_noise=input_noise, dropout=dropout,
+            training_dtype=training_dtype,
         )
         self.class_weight = class_weight
 
@@ -562,7 +570,7 @@ default='squared_error'
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  weight_init="auto", penalty="l2", l1_ratio=0.15, max_norm=None,
-                 input_noise=0.0, dropout=0.0):
+                 input_noise=0.0, dropout=0.0, training_dtype=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -574,6 +582,7 @@ default='squared_error'
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             weight_init=weight_init, penalty=penalty, l1_ratio=l1_ratio,
             max_norm=max_norm, input_noise=input_noise, dropout=dropout,
+            training_dtype=training_dtype,
         )
         self.loss = loss
 

@@ -122,6 +122,8 @@ def run_epochs(network, solver, params, state, X, y, sample_weight, *, history,
                     stop = min(start + batch_size, n_samples)
                     batch = sample_idx[start:stop] if shuffle else slice(start, stop)
                     X_batch, y_batch = X[batch], y[batch]
+                    if X_batch.dtype != network.dtype:  # training_dtype="float32"
+                        X_batch = X_batch.astype(network.dtype)
                     sw_batch = None if sample_weight is None else sample_weight[batch]
 
                     def grad_fn(p, X_batch=X_batch, y_batch=y_batch,
@@ -246,7 +248,8 @@ def training_objective(network, params, X, y, sample_weight=None, chunk_size=204
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, X.shape[0], chunk_size):
             rows = slice(start, start + chunk_size)
-            raw = network.predict_raw(coefs, intercepts, X[rows])
+            raw = network.predict_raw(coefs, intercepts,
+                                      X[rows].astype(network.dtype, copy=False))
             per_sample = network.loss.loss_gradient(y[rows], raw, raw)
             if sample_weight is None:
                 total += float(per_sample.sum())

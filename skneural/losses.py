@@ -121,12 +121,18 @@ def _poisson(y, raw, gradient):
 
 
 def _log_loss(y, raw, gradient):
-    # Softmax cross-entropy via log-sum-exp: loss = lse(raw) * sum(y) - <y, raw>.
-    shifted = raw - raw.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=1))
-    per_sample = log_norm * y.sum(axis=1) - np.einsum("ij,ij->i", y, shifted)
-    np.subtract(shifted, log_norm[:, None], out=gradient)
+    # Softmax cross-entropy via log-sum-exp, computed in the gradient buffer (which
+    # may be ``raw`` itself): with s = r - max(r), the loss is
+    # log(sum(exp(s))) * sum(y) - <y, s> and its gradient softmax(r) * sum(y) - y.
+    np.subtract(raw, raw.max(axis=1, keepdims=True), out=gradient)
+    y_dot_shifted = np.einsum("ij,ij->i", y, gradient)
     np.exp(gradient, out=gradient)
+    norm = np.add.reduce(gradient, axis=1)
+    y_sum = np.add.reduce(y, axis=1)
+    per_sample = np.log(norm) * y_sum - y_dot_shifted
+    gradient /= norm[:, None]  # softmax, divided as scikit-learn does
+    if not np.all(y_sum == 1):
+        gradient *= y_sum[:, None]
     gradient -= y
     return per_sample
 

@@ -31,6 +31,7 @@ array([-0.196574, -0.196574, -0.196574])
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 
 from . import activations as _activations
 from . import losses as _losses
@@ -150,6 +151,10 @@ class Network:
         self._bounds = bounds
         self._buffers = {}
         self._views = (None, None)
+        self._gradient_views = (None, None)
+        self._layer_activations = self.activations + [self.output_activation]
+        self._derivatives = [self._derivative_caller(a) for a in self._layer_activations]
+        self._stochastic = self.input_noise > 0 or any(rate > 0 for rate in self.dropout)
 
     @property
     def n_layers(self):
@@ -222,7 +227,7 @@ class Network:
     # -- forward and backward ------------------------------------------------------
 
     def _layer_buffers(self, n_samples):
-        """Per-batch-size activation and delta buffers, allocated once and reused."""
+        """Per-batch-size activation, delta and ones buffers, allocated once."""
         buffers = self._buffers.get(n_samples)
         if buffers is None:
             if len(self._buffers) > 4:  # e.g. partial_fit on ever-changing sizes
@@ -231,7 +236,8 @@ class Network:
                        for n in self.layer_sizes[1:]]
             deltas = [np.empty((n_samples, n), dtype=self.dtype)
                       for n in self.layer_sizes[1:]]
-            buffers = self._buffers[n_samples] = (outputs, deltas)
+            ones = np.ones(n_samples, dtype=self.dtype)
+            buffers = self._buffers[n_samples] = (outputs, deltas, ones)
         return buffers
 
     def forward(self, params, X, training=False):
@@ -255,25 +261,25 @@ class Network:
             output and ``self.dropout_masks_[i]`` its scaled mask (else None).
         """
         coefs, intercepts = self.unpack(params)
-        outputs, _ = self._layer_buffers(X.shape[0])
-        layer_activations = self.activations + [self.output_activation]
+        outputs = self._layer_buffers(X.shape[0])[0]
+        stochastic = training and self._stochastic
         self.preactivations_ = [None] * len(outputs)
         self.dropout_masks_ = [None] * len(outputs)
-        if training and self.input_noise > 0:
+        if stochastic and self.input_noise > 0:
             X = self._noisy(X)
         activations = [X]
         inputs = X
-        for i, (coef, intercept, out) in enumerate(zip(coefs, intercepts, outputs)):
-            if sp.issparse(inputs):
+        for i, (coef, intercept, out, activation) in enumerate(
+                zip(coefs, intercepts, outputs, self._layer_activations)):
+            if i == 0 and sp.issparse(inputs):
                 out[...] = inputs @ coef
             else:
                 np.dot(inputs, coef, out=out)
-            out += intercept
-            activation = layer_activations[i]
+            np.add(out, intercept, out=out)
             if activation.needs_input:
                 self.preactivations_[i] = out.copy()
             activation.function(out)
-            if training and i < len(self.dropout) and self.dropout[i] > 0:
+            if stochastic and i < len(self.dropout) and self.dropout[i] > 0:
                 mask = self.dropout_masks_[i] = self._dropout_mask(out.shape,
                                                                    self.dropout[i])
                 # A thinned copy feeds the next layer; the buffer keeps the full
@@ -296,42 +302,46 @@ class Network:
         """
         coefs, _ = self.unpack(params)
         n_samples = activations[0].shape[0]
-        outputs, deltas = self._layer_buffers(n_samples)
+        outputs, deltas, ones = self._layer_buffers(n_samples)
         if grad is None:
             grad = np.empty(self.n_params, dtype=self.dtype)
         grad_coefs, grad_intercepts = self._grad_views(grad)
-        layer_activations = self.activations + [self.output_activation]
+        derivatives = self._derivatives
+        masks = self.dropout_masks_
 
         delta = deltas[-1]
         per_sample = self.loss.loss_gradient(y, activations[-1], delta)
-        self._apply_derivative(layer_activations[-1], activations[-1], delta, -1)
+        if derivatives[-1] is not None:
+            derivatives[-1](activations[-1], delta, -1)
         if sample_weight is None:
             weight_sum = n_samples
-            loss = float(per_sample.mean())
+            loss = float(np.add.reduce(per_sample)) / n_samples
         else:
             weight_sum = float(sample_weight.sum())
             loss = float(np.dot(sample_weight, per_sample) / weight_sum)
             delta *= sample_weight[:, None]
 
+        l2 = self.alpha * (1.0 - self.l1_ratio)
         for i in range(len(coefs) - 1, -1, -1):
             inputs = activations[i]
-            if sp.issparse(inputs):
-                grad_coefs[i][...] = inputs.T @ delta
-            else:
-                np.dot(inputs.T, delta, out=grad_coefs[i])
-            np.sum(delta, axis=0, out=grad_intercepts[i])
+            # The L2 gradient is written first and the data gradient accumulated onto
+            # it inside the matrix product (BLAS beta=1): no temporary, no extra pass.
+            if l2:
+                np.multiply(coefs[i], l2, out=grad_coefs[i])
+            _add_inputs_t_delta(inputs, delta, grad_coefs[i], accumulate=bool(l2))
+            np.dot(ones, delta, out=grad_intercepts[i])
             if i > 0:
                 next_delta = deltas[i - 1]
                 np.dot(delta, coefs[i].T, out=next_delta)
-                mask = self.dropout_masks_[i - 1] if self.dropout_masks_ else None
+                mask = masks[i - 1] if masks else None
                 if mask is not None:
                     next_delta *= mask
                     inputs = outputs[i - 1]  # the output before thinning
-                self._apply_derivative(layer_activations[i - 1], inputs, next_delta,
-                                       i - 1)
+                if derivatives[i - 1] is not None:
+                    derivatives[i - 1](inputs, next_delta, i - 1)
                 delta = next_delta
 
-        loss += self._add_penalty(params, grad) / weight_sum
+        loss += self._add_penalty(params, grad, l2_in_grad=True) / weight_sum
         grad /= weight_sum
         return loss, grad
 
@@ -340,21 +350,33 @@ class Network:
         activations = self.forward(params, X, training=True)
         return self.backward(params, activations, y, sample_weight, grad)
 
-    def _apply_derivative(self, activation, output, delta, layer):
+    def _derivative_caller(self, activation):
+        """A callable ``(output, delta, layer)``, or None for the identity."""
         if activation.needs_input:
-            activation.derivative(output, delta, self.preactivations_[layer])
-        elif activation.name != "identity":
-            activation.derivative(output, delta)
+            return lambda output, delta, layer: activation.derivative(
+                output, delta, self.preactivations_[layer])
+        if activation.name == "identity":
+            return None
+        return lambda output, delta, layer: activation.derivative(output, delta)
 
     def _grad_views(self, grad):
+        cached_grad, views = self._gradient_views
+        if cached_grad is grad:
+            return views
         n_weight_layers = len(self.coef_shapes)
         coefs = [grad[start:stop].reshape(shape)
                  for (start, stop), shape in zip(self._bounds, self.coef_shapes)]
         intercepts = [grad[start:stop] for start, stop in self._bounds[n_weight_layers:]]
+        self._gradient_views = (grad, (coefs, intercepts))
         return coefs, intercepts
 
-    def _add_penalty(self, params, grad):
-        """Add the weight penalty's gradient to ``grad``; return its value (unscaled)."""
+    def _add_penalty(self, params, grad, l2_in_grad=False):
+        """Add the weight penalty's gradient to ``grad``; return its value (unscaled).
+
+        With ``l2_in_grad`` the L2 part of the gradient is already in ``grad``
+        (:meth:`backward` writes it with the matrix products) and only its value is
+        computed here.
+        """
         if self.alpha == 0.0:
             return 0.0
         weights = params[: self.n_coefs]
@@ -363,7 +385,8 @@ class Network:
         l2 = self.alpha * (1.0 - self.l1_ratio)
         if l2:
             value += 0.5 * l2 * float(np.dot(weights, weights))
-            grad_weights += l2 * weights
+            if not l2_in_grad:
+                grad_weights += l2 * weights
         l1 = self.alpha * self.l1_ratio
         if l1:
             value += l1 * float(np.abs(weights).sum())
@@ -470,3 +493,27 @@ def _dropout_rates(dropout, n_hidden):
     if not all(0.0 <= rate < 1.0 for rate in rates):
         raise ValueError(f"Dropout rates must be in [0, 1), got {dropout!r}.")
     return rates
+
+
+_GEMM = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
+
+
+def _add_inputs_t_delta(inputs, delta, out, accumulate):
+    """``out (+)= inputs.T @ delta``, the weight gradient of one layer.
+
+    For C-contiguous dense float arrays this is one BLAS gemm on the arrays' memory
+    (``out`` seen as a Fortran array is ``out.T``, so ``out.T = delta.T @ inputs``),
+    with ``beta=1`` when accumulating; otherwise NumPy / SciPy products.
+    """
+    gemm = _GEMM.get(out.dtype)
+    if (gemm is not None and not sp.issparse(inputs)
+            and inputs.dtype == out.dtype == delta.dtype
+            and inputs.flags.c_contiguous and delta.flags.c_contiguous):
+        gemm(1.0, delta.T, inputs.T, beta=1.0 if accumulate else 0.0, c=out.T,
+             trans_b=1, overwrite_c=1)
+    elif accumulate:
+        out += inputs.T @ delta
+    elif sp.issparse(inputs):
+        out[...] = inputs.T @ delta
+    else:
+        np.dot(inputs.T, delta, out=out)

@@ -412,3 +412,23 @@ def test_assigned_coefs_are_the_starting_point_of_the_next_fit():
     # lr * mean(y) (relu units are dead at 0 and the hidden weights get no gradient).
     np.testing.assert_allclose(reg.intercepts_[1], [0.1 * y.mean()])
     np.testing.assert_array_equal(reg.coefs_[0], 0.0)
+
+
+def test_training_dtype_float32_trains_float64_input_in_float32(digits):
+    X, y = digits
+    X64 = X.astype(np.float64)
+    opt_in = MLPClassifier((16,), max_iter=5, random_state=0, training_dtype="float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        opt_in.fit(X64, y)
+        # The reference: the same model trained on the input cast up front.
+        cast = MLPClassifier((16,), max_iter=5, random_state=0).fit(
+            X64.astype(np.float32), y)
+    assert all(c.dtype == np.float32 for c in opt_in.coefs_ + opt_in.intercepts_)
+    for a, b in zip(opt_in.coefs_, cast.coefs_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(opt_in.predict_proba(X64),
+                                  cast.predict_proba(X64.astype(np.float32)))
+    lbfgs = MLPClassifier((8,), solver="lbfgs", max_iter=20, random_state=0,
+                          training_dtype="float32").fit(X64, y)
+    assert lbfgs.coefs_[0].dtype == np.float32
