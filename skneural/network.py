@@ -31,7 +31,6 @@ array([-0.196574, -0.196574, -0.196574])
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import blas
 
 from . import activations as _activations
 from . import losses as _losses
@@ -152,6 +151,7 @@ class Network:
         self._buffers = {}
         self._views = (None, None)
         self._gradient_views = (None, None)
+        self._penalty_scratch = None
         self._layer_activations = self.activations + [self.output_activation]
         self._derivatives = [self._derivative_caller(a) for a in self._layer_activations]
         self._stochastic = self.input_noise > 0 or any(rate > 0 for rate in self.dropout)
@@ -227,7 +227,7 @@ class Network:
     # -- forward and backward ------------------------------------------------------
 
     def _layer_buffers(self, n_samples):
-        """Per-batch-size activation, delta and ones buffers, allocated once."""
+        """Per-batch-size activation and delta buffers, allocated once and reused."""
         buffers = self._buffers.get(n_samples)
         if buffers is None:
             if len(self._buffers) > 4:  # e.g. partial_fit on ever-changing sizes
@@ -236,8 +236,7 @@ class Network:
                        for n in self.layer_sizes[1:]]
             deltas = [np.empty((n_samples, n), dtype=self.dtype)
                       for n in self.layer_sizes[1:]]
-            ones = np.ones(n_samples, dtype=self.dtype)
-            buffers = self._buffers[n_samples] = (outputs, deltas, ones)
+            buffers = self._buffers[n_samples] = (outputs, deltas)
         return buffers
 
     def forward(self, params, X, training=False):
@@ -302,7 +301,7 @@ class Network:
         """
         coefs, _ = self.unpack(params)
         n_samples = activations[0].shape[0]
-        outputs, deltas, ones = self._layer_buffers(n_samples)
+        outputs, deltas = self._layer_buffers(n_samples)
         if grad is None:
             grad = np.empty(self.n_params, dtype=self.dtype)
         grad_coefs, grad_intercepts = self._grad_views(grad)
@@ -321,15 +320,13 @@ class Network:
             loss = float(np.dot(sample_weight, per_sample) / weight_sum)
             delta *= sample_weight[:, None]
 
-        l2 = self.alpha * (1.0 - self.l1_ratio)
         for i in range(len(coefs) - 1, -1, -1):
             inputs = activations[i]
-            # The L2 gradient is written first and the data gradient accumulated onto
-            # it inside the matrix product (BLAS beta=1): no temporary, no extra pass.
-            if l2:
-                np.multiply(coefs[i], l2, out=grad_coefs[i])
-            _add_inputs_t_delta(inputs, delta, grad_coefs[i], accumulate=bool(l2))
-            np.dot(ones, delta, out=grad_intercepts[i])
+            if sp.issparse(inputs):
+                grad_coefs[i][...] = inputs.T @ delta
+            else:
+                np.dot(inputs.T, delta, out=grad_coefs[i])
+            np.add.reduce(delta, axis=0, out=grad_intercepts[i])
             if i > 0:
                 next_delta = deltas[i - 1]
                 np.dot(delta, coefs[i].T, out=next_delta)
@@ -341,7 +338,7 @@ class Network:
                     derivatives[i - 1](inputs, next_delta, i - 1)
                 delta = next_delta
 
-        loss += self._add_penalty(params, grad, l2_in_grad=True) / weight_sum
+        loss += self._add_penalty(params, grad) / weight_sum
         grad /= weight_sum
         return loss, grad
 
@@ -370,12 +367,12 @@ class Network:
         self._gradient_views = (grad, (coefs, intercepts))
         return coefs, intercepts
 
-    def _add_penalty(self, params, grad, l2_in_grad=False):
+    def _add_penalty(self, params, grad):
         """Add the weight penalty's gradient to ``grad``; return its value (unscaled).
 
-        With ``l2_in_grad`` the L2 part of the gradient is already in ``grad``
-        (:meth:`backward` writes it with the matrix products) and only its value is
-        computed here.
+        Every matrix product here and in :meth:`backward` goes through NumPy's BLAS:
+        SciPy ships a second BLAS library, and alternating between the two leaves two
+        pools of spinning threads competing for the cores.
         """
         if self.alpha == 0.0:
             return 0.0
@@ -385,8 +382,11 @@ class Network:
         l2 = self.alpha * (1.0 - self.l1_ratio)
         if l2:
             value += 0.5 * l2 * float(np.dot(weights, weights))
-            if not l2_in_grad:
-                grad_weights += l2 * weights
+            scratch = self._penalty_scratch
+            if scratch is None or scratch.shape != weights.shape:
+                scratch = self._penalty_scratch = np.empty_like(weights)
+            np.multiply(weights, l2, out=scratch)
+            grad_weights += scratch
         l1 = self.alpha * self.l1_ratio
         if l1:
             value += l1 * float(np.abs(weights).sum())
@@ -493,27 +493,3 @@ def _dropout_rates(dropout, n_hidden):
     if not all(0.0 <= rate < 1.0 for rate in rates):
         raise ValueError(f"Dropout rates must be in [0, 1), got {dropout!r}.")
     return rates
-
-
-_GEMM = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
-
-
-def _add_inputs_t_delta(inputs, delta, out, accumulate):
-    """``out (+)= inputs.T @ delta``, the weight gradient of one layer.
-
-    For C-contiguous dense float arrays this is one BLAS gemm on the arrays' memory
-    (``out`` seen as a Fortran array is ``out.T``, so ``out.T = delta.T @ inputs``),
-    with ``beta=1`` when accumulating; otherwise NumPy / SciPy products.
-    """
-    gemm = _GEMM.get(out.dtype)
-    if (gemm is not None and not sp.issparse(inputs)
-            and inputs.dtype == out.dtype == delta.dtype
-            and inputs.flags.c_contiguous and delta.flags.c_contiguous):
-        gemm(1.0, delta.T, inputs.T, beta=1.0 if accumulate else 0.0, c=out.T,
-             trans_b=1, overwrite_c=1)
-    elif accumulate:
-        out += inputs.T @ delta
-    elif sp.issparse(inputs):
-        out[...] = inputs.T @ delta
-    else:
-        np.dot(inputs.T, delta, out=out)
