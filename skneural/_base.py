@@ -263,7 +263,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 f"{self.n_outputs_} outputs): {exc} Refit without warm_start."
             ) from None
         self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
-        y = y.astype(params.dtype, copy=False)
+        # y keeps its compact encoding (a boolean one-hot for classifiers); the epoch
+        # loop casts each mini-batch.
 
         minimizer = _solvers.is_minimizer(solver)
         # One root task and one subtask per epoch (iteration) for sklearn.callback;
@@ -324,6 +325,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
         if X.dtype != network.dtype:  # training_dtype: the full batch, cast once
             X = X.astype(network.dtype)
+        y = y.astype(network.dtype, copy=False)
         history = History(loss_curve=self.loss_curve_)
         hooked = validation is not None or (tasks is not None and tasks.root is not None)
         result = run_minimizer(network, solver, params, X, y, sample_weight,

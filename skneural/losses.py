@@ -124,15 +124,14 @@ def _log_loss(y, raw, gradient):
     # Softmax cross-entropy via log-sum-exp, computed in the gradient buffer (which
     # may be ``raw`` itself): with s = r - max(r), the loss is
     # log(sum(exp(s))) * sum(y) - <y, s> and its gradient softmax(r) * sum(y) - y.
-    np.subtract(raw, raw.max(axis=1, keepdims=True), out=gradient)
+    np.subtract(raw, np.maximum.reduce(raw, axis=1, keepdims=True), out=gradient)
     y_dot_shifted = np.einsum("ij,ij->i", y, gradient)
     np.exp(gradient, out=gradient)
     norm = np.add.reduce(gradient, axis=1)
     y_sum = np.add.reduce(y, axis=1)
     per_sample = np.log(norm) * y_sum - y_dot_shifted
     gradient /= norm[:, None]  # softmax, divided as scikit-learn does
-    if not np.all(y_sum == 1):
-        gradient *= y_sum[:, None]
+    gradient *= y_sum[:, None]  # exact no-op for one-hot rows
     gradient -= y
     return per_sample
 

@@ -106,8 +106,6 @@ True
 """
 
 import inspect
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.optimize
@@ -117,33 +115,6 @@ __all__ = ["Solver", "SGD", "AdaptiveGains", "RMSprop", "Rprop", "Adam", "LBFGS"
            "is_minimizer"]
 
 RPROP_VARIANTS = ("rprop+", "rprop-", "irprop+", "irprop-")
-
-
-# Element-wise updates of at least this many parameters are split over two threads
-# (NumPy releases the GIL in ufunc loops); below it the threads cost more than they
-# save. 0 disables the split.
-PARALLEL_MIN_SIZE = 1 << 17
-_executor = None
-
-
-def _in_chunks(update, *arrays, **kwargs):
-    """Run ``update(*arrays, **kwargs)`` on two halves of the flat arrays at once.
-
-    Every array has the layout of the flat parameter buffer and the update is purely
-    element-wise, so the halves are independent and the result is bit-identical to
-    one call on the whole arrays.
-    """
-    global _executor
-    size = arrays[0].size
-    if not PARALLEL_MIN_SIZE or size < PARALLEL_MIN_SIZE or (os.cpu_count() or 1) < 2:
-        update(*arrays, **kwargs)
-        return
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skneural")
-    half = size // 2
-    future = _executor.submit(update, *(a[half:] for a in arrays), **kwargs)
-    update(*(a[:half] for a in arrays), **kwargs)
-    future.result()
 
 
 class Solver:
@@ -729,8 +700,8 @@ class Adam(Solver):
         state["t"] += 1
         t = state["t"]
         lr_t = state["learning_rate"] * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
-        _in_chunks(self._update, params, grad, state["m"], state["v"],
-                   state["scratch"], state["scratch2"], lr_t=lr_t)
+        self._update(params, grad, state["m"], state["v"], state["scratch"],
+                     state["scratch2"], lr_t=lr_t)
         return state, loss
 
     def _update(self, params, grad, m, v, tmp, update, *, lr_t):
