@@ -531,13 +531,17 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     # -- prediction ------------------------------------------------------------------------
 
-    def _forward_pass_fast(self, X, check_input=True):
-        """Predicted outputs after the link (probabilities, means, ...)."""
+    def _forward_pass_fast(self, X, check_input=True, link=True):
+        """Predicted outputs after the link (probabilities, means, ...), or before it
+        with ``link=False``."""
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         if getattr(self, "training_dtype", None) is not None:
             X = X.astype(self.coefs_[0].dtype, copy=False)
-        return self._network_from_coefs().predict(self.coefs_, self.intercepts_, X)
+        network = self._network_from_coefs()
+        if not link:
+            return network.predict_raw(self.coefs_, self.intercepts_, X)
+        return network.predict(self.coefs_, self.intercepts_, X)
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)

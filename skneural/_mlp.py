@@ -470,6 +470,11 @@ default=None
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
+        if self.out_activation_ == "softmax":
+            # Softmax preserves each row's order: the argmax of the raw outputs is
+            # the predicted class, without the exponentials.
+            raw = self._forward_pass_fast(X, check_input=check_input, link=False)
+            return self.classes_[np.argmax(raw, axis=1)]
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
