@@ -169,7 +169,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         params = network.init_params(self._random_state, self.weight_init,
                                      self._activation_name())
         self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
-        self._best_params = params.copy()
+        # The initial weights are the fallback early stopping restores (as in
+        # scikit-learn); without early stopping no copy is kept.
+        self._best_params = params.copy() if self.early_stopping else None
         self.loss_curve_ = []
         self._no_improvement_count = 0
         if self.early_stopping:

@@ -108,7 +108,9 @@ def run_epochs(network, solver, params, state, X, y, sample_weight, *, history,
     batch_size = int(min(max(batch_size, 1), n_samples))
     sample_idx = history.sample_idx
     if sample_idx is None or len(sample_idx) != n_samples or not incremental:
-        sample_idx = np.arange(n_samples)
+        # int32 where it fits: the order is kept between partial_fit calls.
+        sample_idx = np.arange(n_samples,
+                               dtype=np.int32 if n_samples < 2**31 else np.int64)
     grad = np.empty(network.n_params, dtype=network.dtype)
     last_good = params.copy()
     history.n_iter = 0
@@ -311,7 +313,9 @@ def _initial_loss(network, params, X, y, sample_weight, n_rows=2048):
     mini-batch (think ``batch_size=1``), for a small fraction of an epoch's work."""
     rows = slice(None, None, max(1, X.shape[0] // n_rows))
     weights = None if sample_weight is None else sample_weight[rows]
-    return training_objective(network, params, X[rows], y[rows], weights)
+    # Small chunks: this runs before the first epoch and should not raise the peak.
+    return training_objective(network, params, X[rows], y[rows], weights,
+                              chunk_size=256)
 
 
 def _diverged(loss, params, initial_loss):

@@ -151,7 +151,6 @@ class Network:
         self._buffers = {}
         self._views = (None, None)
         self._gradient_views = (None, None)
-        self._penalty_scratch = None
         self._layer_activations = self.activations + [self.output_activation]
         self._derivatives = [self._derivative_caller(a) for a in self._layer_activations]
         self._stochastic = self.input_noise > 0 or any(rate > 0 for rate in self.dropout)
@@ -384,11 +383,13 @@ class Network:
         l2 = self.alpha * (1.0 - self.l1_ratio)
         if l2:
             value += 0.5 * l2 * float(np.dot(weights, weights))
-            scratch = self._penalty_scratch
-            if scratch is None or scratch.shape != weights.shape:
-                scratch = self._penalty_scratch = np.empty_like(weights)
-            np.multiply(weights, l2, out=scratch)
-            grad_weights += scratch
+            if l2 > 1e-100:
+                # g + l2 * w as l2 * (g / l2 + w): in place, no weight-sized temporary.
+                grad_weights /= l2
+                grad_weights += weights
+                grad_weights *= l2
+            else:
+                grad_weights += l2 * weights
         l1 = self.alpha * self.l1_ratio
         if l1:
             value += l1 * float(np.abs(weights).sum())

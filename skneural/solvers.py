@@ -692,7 +692,6 @@ class Adam(Solver):
             "m": np.zeros_like(params),
             "v": np.zeros_like(params),
             "scratch": np.empty_like(params),
-            "scratch2": np.empty_like(params),
         }
 
     def step(self, params, grad_fn, state):
@@ -700,11 +699,10 @@ class Adam(Solver):
         state["t"] += 1
         t = state["t"]
         lr_t = state["learning_rate"] * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
-        self._update(params, grad, state["m"], state["v"], state["scratch"],
-                     state["scratch2"], lr_t=lr_t)
+        self._update(params, grad, state["m"], state["v"], state["scratch"], lr_t=lr_t)
         return state, loss
 
-    def _update(self, params, grad, m, v, tmp, update, *, lr_t):
+    def _update(self, params, grad, m, v, tmp, *, lr_t):
         beta_1, beta_2 = self.beta_1, self.beta_2
         m *= beta_1
         np.multiply(grad, 1 - beta_1, out=tmp)
@@ -715,9 +713,9 @@ class Adam(Solver):
         v += tmp
         np.sqrt(v, out=tmp)
         tmp += self.epsilon
-        np.multiply(m, -lr_t, out=update)
-        update /= tmp
-        params += update
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr_t
+        params -= tmp
 
 
 class LBFGS(Solver):
