@@ -297,15 +297,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                        validation_set=None, tasks=None):
         from sklearn.utils.optimize import _check_optimize_result
 
-        validation = None
-        if validation_set is not None:
-            validation = self._make_validation(network, *validation_set)
-            if self.validation_scores_ is None:
-                self.validation_scores_ = []
-            if getattr(self, "validation_loss_curve_", None) is None:
-                self.validation_loss_curve_ = []
-            if self.best_validation_score_ is None:
-                self.best_validation_score_ = -np.inf
+        validation = self._start_validation(network, validation_set)
         if tasks is not None:
             tasks.begin("iteration", self._weights_snapshot)
 
@@ -378,7 +370,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         elif hasattr(solver, "resume"):
             state = solver.resume(state)
 
-        validation = None
         X_train, y_train, sw_train = X, y, sample_weight
         if validation_set is None and self.early_stopping:
             should_stratify = is_classifier(self) and self.n_outputs_ == 1
@@ -396,14 +387,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 )
             validation_set = (X_val, y_val, self._decode_validation_targets(y_val),
                               sw_val)
-        if validation_set is not None:
-            validation = self._make_validation(network, *validation_set)
-            if self.validation_scores_ is None:
-                self.validation_scores_ = []
-            if getattr(self, "validation_loss_curve_", None) is None:
-                self.validation_loss_curve_ = []
-            if self.best_validation_score_ is None:
-                self.best_validation_score_ = -np.inf
+        validation = self._start_validation(network, validation_set)
 
         if self.batch_size == "auto":
             batch_size = min(200, X_train.shape[0])
@@ -468,6 +452,18 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self._initial_loss = history.initial_loss
         self._schedule = schedule
         self._sample_idx = history.sample_idx
+
+    def _start_validation(self, network, validation_set):
+        """The per-epoch validation callable (or None), with its records ready."""
+        if validation_set is None:
+            return None
+        if self.validation_scores_ is None:
+            self.validation_scores_ = []
+        if getattr(self, "validation_loss_curve_", None) is None:
+            self.validation_loss_curve_ = []
+        if self.best_validation_score_ is None:
+            self.best_validation_score_ = -np.inf
+        return self._make_validation(network, *validation_set)
 
     def _make_validation(self, network, X_val, y_val, y_val_labels, sw_val):
         """``validation() -> (score, loss)`` at the current weights: the estimator's
