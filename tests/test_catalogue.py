@@ -17,7 +17,6 @@ from sklearn import neural_network as sk_nn
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skneural import MLPClassifier, MLPRegressor, activations, initializers, losses
 from skneural import solvers as skn_solvers
@@ -691,34 +690,4 @@ def test_invalid_values_give_clear_errors(params, error, message):
         MLPRegressor((4, 3), max_iter=2, **params).fit(X, y.astype(float))
 
 
-# -- scikit-learn's estimator checks with the new options ------------------------------
-
-_RANDOM_DRAWS_PER_ROW = (
-    "dropout masks and input noise are drawn per row, so a row repeated twice gets "
-    "two independent draws where a row of weight 2 gets one: the fits differ by design"
-)
-
-
-def _expected_failed_checks(estimator):
-    if estimator.dropout != 0.0 or estimator.input_noise != 0.0:
-        return {
-            "check_sample_weight_equivalence_on_dense_data": _RANDOM_DRAWS_PER_ROW,
-            "check_sample_weight_equivalence_on_sparse_data": _RANDOM_DRAWS_PER_ROW,
-        }
-    return {}
-
-
-@parametrize_with_checks(
-    [
-        MLPClassifier((32, 16), max_iter=100, **ALL_OPTIONS),
-        MLPClassifier(max_iter=100, activation="lecun_tanh", penalty="l1",
-                      max_norm=3.0, weight_init="glorot_normal", solver="lbfgs"),
-        MLPRegressor((8,), max_iter=100, activation="elu", loss="huber",
-                     dropout=0.1, input_noise=0.05, learning_rate_init=0.01),
-        MLPRegressor(max_iter=100, activation="softplus", loss="absolute_error",
-                     learning_rate_init=0.01, max_norm=5.0),
-    ],
-    expected_failed_checks=_expected_failed_checks,
-)
-def test_sklearn_compatible_with_the_catalogue(estimator, check):
-    check(estimator)
+# scikit-learn's estimator checks with the new options are in test_common.py.

@@ -17,28 +17,10 @@ from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron, SGDClassifier
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skneural import PerceptronClassifier
 
-# The two checks scikit-learn expects its own Perceptron to fail, with its reason
-# (sklearn/utils/_test_common/instance_generator.py).
-SKLEARN_PERCEPTRON_XFAILS = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "sample_weight is not equivalent to removing/repeating samples."
-    ),
-    "check_sample_weight_equivalence_on_sparse_data": (
-        "sample_weight is not equivalent to removing/repeating samples."
-    ),
-}
-
-
-@parametrize_with_checks(
-    [PerceptronClassifier(), PerceptronClassifier(pocket=True)],
-    expected_failed_checks=lambda estimator: SKLEARN_PERCEPTRON_XFAILS,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+# scikit-learn's estimator checks for PerceptronClassifier are in test_common.py.
 
 
 # --- data -------------------------------------------------------------------------

