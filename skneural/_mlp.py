@@ -217,7 +217,7 @@ _COMMON_ATTRIBUTES = """\
 
     n_features_in_ : int
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Defined when X has string feature names.
 
     n_iter_ : int

@@ -58,8 +58,8 @@ class Network:
         the penalty is divided by the sum of sample weights of the batch, like the
         data term's sum.
     l1_ratio : float, default=0.0
-        Elastic-net mixing: penalty = alpha * (l1_ratio * |W|_1
-        + 0.5 * (1 - l1_ratio) * ||W||^2). 0 is scikit-learn's L2.
+        Elastic-net mixing: ``penalty = alpha * (l1_ratio * |W|_1
+        + 0.5 * (1 - l1_ratio) * ||W||^2)``. 0 is scikit-learn's L2.
     dtype : dtype, default=np.float64
     dropout : float or sequence of float, default=0.0
         Dropout rate in [0, 1) of the hidden layers: one for all, or one per hidden
