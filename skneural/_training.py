@@ -41,10 +41,6 @@ def _blas_threads_for(network, batch_size):
     return _thread_controller.limit(limits=1, user_api="blas")
 
 
-class ConvergenceWarning(UserWarning):
-    """Placeholder replaced by scikit-learn's class in ``_base`` (kept sklearn-free)."""
-
-
 @dataclass
 class History:
     """What training records; the estimators expose it under scikit-learn's names."""
