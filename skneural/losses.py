@@ -127,8 +127,11 @@ def _log_loss(y, raw, gradient):
     np.subtract(raw, np.maximum.reduce(raw, axis=1, keepdims=True), out=gradient)
     y_dot_shifted = np.einsum("ij,ij->i", y, gradient)
     np.exp(gradient, out=gradient)
-    norm = np.add.reduce(gradient, axis=1)
-    y_sum = np.add.reduce(y, axis=1)
+    # Row sums as products with a ones vector: a BLAS gemv is several times faster
+    # than NumPy's reduction along a short last axis.
+    ones = np.ones(raw.shape[1], dtype=gradient.dtype)
+    norm = np.dot(gradient, ones)
+    y_sum = np.dot(y, ones.astype(y.dtype, copy=False))
     per_sample = np.log(norm) * y_sum - y_dot_shifted
     gradient /= norm[:, None]  # softmax, divided as scikit-learn does
     gradient *= y_sum[:, None]  # exact no-op for one-hot rows
