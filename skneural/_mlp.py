@@ -233,6 +233,38 @@ _COMMON_ATTRIBUTES = """\
         Output link: 'softmax', 'logistic', 'identity' or 'exp'."""
 
 
+_FIT_DOC = """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            {y}
+        sample_weight : array-like of shape (n_samples,), default=None
+            {sample_weight}
+        X_val : {{array-like, sparse matrix}} of shape (n_val, n_features), \
+default=None
+            A validation set, used instead of the ``validation_fraction`` split:
+            its score and loss are recorded after every epoch
+            (``validation_scores_``, ``validation_loss_curve_``), and with
+            ``early_stopping=True`` it decides when to stop and which weights to
+            restore. Same names as scikit-learn's HistGradientBoosting; in a
+            :class:`~sklearn.pipeline.Pipeline`, route it with metadata routing
+            (``set_fit_request(X_val=True, y_val=True)``) and let the pipeline
+            transform it like ``X`` with ``Pipeline(..., transform_input=["X_val"])``.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+
+
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     __doc__ = f"""Multi-layer perceptron classifier, drop-in for scikit-learn's.
 
@@ -389,38 +421,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
             sample_weight_val=None):
-        """Fit the model to data matrix X and target(s) y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels, or a label-indicator matrix for multilabel problems.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights (multiplied by the ``class_weight`` weights).
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
-default=None
-            A validation set, used instead of the ``validation_fraction`` split:
-            its score and loss are recorded after every epoch
-            (``validation_scores_``, ``validation_loss_curve_``), and with
-            ``early_stopping=True`` it decides when to stop and which weights to
-            restore. Same names as scikit-learn's HistGradientBoosting; in a
-            :class:`~sklearn.pipeline.Pipeline`, route it with metadata routing
-            (``set_fit_request(X_val=True, y_val=True)``) and let the pipeline
-            transform it like ``X`` with ``Pipeline(..., transform_input=["X_val"])``.
-        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
-            Targets of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation samples.
-
-        Returns
-        -------
-        self : object
-            The fitted model.
-        """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False,
                          X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val)
+
+    fit.__doc__ = _FIT_DOC.format(
+        y="Class labels, or a label-indicator matrix for multilabel problems.",
+        sample_weight="Sample weights (multiplied by the ``class_weight`` weights).",
+    )
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -610,34 +617,10 @@ default='squared_error'
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
             sample_weight_val=None):
-        """Fit the model to data matrix X and target(s) y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
-default=None
-            A validation set, used instead of the ``validation_fraction`` split:
-            its score and loss are recorded after every epoch
-            (``validation_scores_``, ``validation_loss_curve_``), and with
-            ``early_stopping=True`` it decides when to stop and which weights to
-            restore. Same names as scikit-learn's HistGradientBoosting; in a
-            :class:`~sklearn.pipeline.Pipeline`, route it with metadata routing
-            (``set_fit_request(X_val=True, y_val=True)``) and let the pipeline
-            transform it like ``X`` with ``Pipeline(..., transform_input=["X_val"])``.
-        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
-            Targets of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation samples.
-
-        Returns
-        -------
-        self : object
-        """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False,
                          X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val)
+
+    fit.__doc__ = _FIT_DOC.format(y="Target values.", sample_weight="Sample weights.")
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
