@@ -298,8 +298,7 @@ def training_objective(network, params, X, y, sample_weight=None, chunk_size=204
             else:
                 total += float(np.dot(sample_weight[rows], per_sample))
                 weight_sum += float(sample_weight[rows].sum())
-        # The penalty's value; its gradient goes to a scratch buffer.
-        penalty = network._add_penalty(params, np.zeros_like(params))
+        penalty = network.penalty_value(params)
     return (total + penalty) / weight_sum
 
 

@@ -368,6 +368,18 @@ class Network:
         self._gradient_views = (grad, (coefs, intercepts))
         return coefs, intercepts
 
+    def penalty_value(self, params):
+        """The weight penalty at ``params`` (not divided by the sample-weight sum)."""
+        if self.alpha == 0.0:
+            return 0.0
+        weights = params[: self.n_coefs]
+        l2 = self.alpha * (1.0 - self.l1_ratio)
+        l1 = self.alpha * self.l1_ratio
+        value = 0.5 * l2 * float(np.dot(weights, weights)) if l2 else 0.0
+        if l1:
+            value += l1 * float(np.abs(weights).sum())
+        return value
+
     def _add_penalty(self, params, grad):
         """Add the weight penalty's gradient to ``grad``; return its value (unscaled).
 
@@ -379,22 +391,18 @@ class Network:
             return 0.0
         weights = params[: self.n_coefs]
         grad_weights = grad[: self.n_coefs]
-        value = 0.0
         l2 = self.alpha * (1.0 - self.l1_ratio)
-        if l2:
-            value += 0.5 * l2 * float(np.dot(weights, weights))
-            if l2 > 1e-100:
-                # g + l2 * w as l2 * (g / l2 + w): in place, no weight-sized temporary.
-                grad_weights /= l2
-                grad_weights += weights
-                grad_weights *= l2
-            else:
-                grad_weights += l2 * weights
+        if l2 > 1e-100:
+            # g + l2 * w as l2 * (g / l2 + w): in place, no weight-sized temporary.
+            grad_weights /= l2
+            grad_weights += weights
+            grad_weights *= l2
+        elif l2:
+            grad_weights += l2 * weights
         l1 = self.alpha * self.l1_ratio
         if l1:
-            value += l1 * float(np.abs(weights).sum())
             grad_weights += l1 * np.sign(weights)
-        return value
+        return self.penalty_value(params)
 
     def constrain(self, params):
         """Enforce ``max_norm`` on ``params`` in place (a no-op when it is None).
