@@ -2,7 +2,6 @@
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
@@ -21,6 +20,8 @@ from sklearn.utils.validation import (
 
 from . import losses as _losses
 from ._base import BaseMultilayerPerceptron
+from ._registry import RegistryOptions
+from ._training import accuracy_of_raw, r2_of_raw
 
 _COMMON_PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -122,6 +123,18 @@ _COMMON_PARAMETERS = """\
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
+
+    scoring : str, callable or None, default=None
+        What the validation data (the ``early_stopping`` split or ``fit``'s
+        ``X_val``) are scored by, for ``validation_scores_``, early stopping and the
+        restored weights, as in HistGradientBoosting. None: scikit-learn's
+        behaviour, accuracy (classifier) or R^2 (regressor), computed from the same
+        forward pass as the validation loss. 'loss': the validation loss (the
+        sample-weighted mean loss without the penalty); ``validation_scores_`` then
+        holds the **negated** loss, so higher is still better, and early stopping
+        restores the epoch with the lowest validation loss. Any other string or
+        callable is a scikit-learn scorer (``sklearn.metrics.get_scorer``), called
+        on the estimator at the epoch's weights.
 
     weight_init : str or callable, default='auto'
         Initial weights: 'auto' is scikit-learn's scheme (Glorot uniform, biases
@@ -323,7 +336,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, weight_init="auto",
+                 n_iter_no_change=10, max_fun=15000, scoring=None, weight_init="auto",
                  penalty="l2", l1_ratio=0.15, max_norm=None, input_noise=0.0,
                  dropout=0.0, class_weight=None, training_dtype=None):
         super().__init__(
@@ -335,6 +348,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            scoring=scoring,
             weight_init=weight_init, penalty=penalty, l1_ratio=l1_ratio,
             max_norm=max_norm, input_noise=input_noise, dropout=dropout,
             training_dtype=training_dtype,
@@ -415,7 +429,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y = self._label_binarizer.transform(y).astype(bool)
         return X, y
 
-    def _decode_validation_targets(self, y_val):
+    def _default_score(self, y_encoded, sample_weight):
+        return accuracy_of_raw(y_encoded.astype(bool, copy=False), sample_weight,
+                               self.out_activation_)
+
+    def _decode_targets(self, y_val):
         return self._label_binarizer.inverse_transform(y_val)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -487,8 +505,6 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
 
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, accuracy_score)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`.
@@ -570,7 +586,8 @@ default='squared_error'
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"}),
+        # Any registered loss or call spec ("huber(delta=2.0)") but the classifiers'.
+        "loss": [RegistryOptions(_losses.LOSSES, exclude={"log_loss", "binary_log_loss"}),
                  _losses.Loss],
     }
 
@@ -581,8 +598,8 @@ default='squared_error'
                  warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 weight_init="auto", penalty="l2", l1_ratio=0.15, max_norm=None,
-                 input_noise=0.0, dropout=0.0, training_dtype=None):
+                 scoring=None, weight_init="auto", penalty="l2", l1_ratio=0.15,
+                 max_norm=None, input_noise=0.0, dropout=0.0, training_dtype=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -592,6 +609,7 @@ default='squared_error'
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            scoring=scoring,
             weight_init=weight_init, penalty=penalty, l1_ratio=l1_ratio,
             max_norm=max_norm, input_noise=input_noise, dropout=dropout,
             training_dtype=training_dtype,
@@ -665,5 +683,14 @@ default='squared_error'
             return y_pred.ravel()
         return y_pred
 
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, r2_score)
+    def _default_score(self, y_encoded, sample_weight):
+        return r2_of_raw(y_encoded, sample_weight, self.out_activation_)
+
+    def _decode_targets(self, y_encoded):
+        return y_encoded.ravel() if y_encoded.shape[1] == 1 else y_encoded
+
+    def _encode_validation_targets(self, y_val):
+        """Validate user-given validation targets: ``(as given, 2-D encoded)``."""
+        y_val = check_array(y_val, ensure_2d=False, dtype=(np.float64, np.float32),
+                            input_name="y_val")
+        return y_val, (y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val)

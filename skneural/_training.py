@@ -1,10 +1,18 @@
-"""The epoch loop: batching, shuffling, stopping rules, best weights, divergence guard.
+"""Training: one state that lives between calls, and the trainer that runs on it.
 
-Knows the network and the solver protocol, nothing of scikit-learn: the estimators
-hand it arrays, a :class:`History` to fill, and optionally a callable that scores the
-current weights on validation data, a learning-rate schedule
-(:mod:`skneural.schedules`) and per-epoch hooks (how scikit-learn's callbacks are
-called, see :mod:`skneural.callbacks`).
+:class:`TrainingState` is everything that survives from one ``fit`` /
+``partial_fit`` call to the next apart from the weights themselves (which live in the
+estimator's ``coefs_`` / ``intercepts_``, views of one flat buffer): the solver's
+state, the schedule's state, the random generator, the shuffle order, the best
+weights and the per-epoch :class:`Record`. The estimator keeps it as a plain dict
+(``TrainingState.to_dict``), so a fitted model holds only arrays, numbers, strings and
+plain containers.
+
+:class:`Trainer` runs epochs (step solvers) or one minimization (L-BFGS, CG) on a
+state. It knows the network, the solver and schedule protocols and nothing of
+scikit-learn's estimators: the estimators hand it arrays, a state, and optionally a
+:class:`Validation` and per-epoch hooks (how scikit-learn's callbacks are called, see
+:mod:`skneural.callbacks`).
 """
 
 import contextlib
@@ -13,6 +21,11 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .schedules import Schedule
+
+__all__ = ["Record", "TrainingState", "Trainer", "Validation", "accuracy_of_raw",
+           "r2_of_raw", "training_objective"]
 
 # An epoch loss this many times the loss at the initial weights (or 1.0, if larger) is
 # divergence. The initial loss, not the first epoch's: with an absurd learning rate
@@ -24,6 +37,541 @@ EXPLOSION_FACTOR = 1e3
 # cost the element-wise work between them (digits, 64-100-10, batch 200: 11% faster).
 SMALL_STEP_FLOPS = 4e6
 _thread_controller = None
+
+
+@dataclass
+class Record:
+    """What training records, published by the estimators under scikit-learn's names
+    (``loss_curve_``, ``best_loss_``, ``validation_scores_``, ...)."""
+
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list | None = None
+    validation_loss_curve: list | None = None
+    best_loss: float | None = np.inf
+    best_validation_score: float | None = None
+    no_improvement_count: int = 0
+    # Epoch (1-based position in loss_curve) whose weights best_params holds.
+    best_epoch: int | None = None
+    # Epoch whose weights the model holds after a restore (0: the initial weights).
+    restored_epoch: int | None = None
+    stop_reason: str | None = None
+    n_iter: int = 0
+    loss: float | None = None
+    # Training objective at the initial weights: the divergence guard's yardstick.
+    initial_loss: float | None = None
+    diverged_at: int | None = None
+
+
+@dataclass
+class TrainingState:
+    """Everything that survives between ``fit`` / ``partial_fit`` calls but the weights.
+
+    Attributes
+    ----------
+    rng : numpy.random.RandomState
+        Shuffling, dropout masks, input noise (and the early-stopping split).
+    record : Record
+    t : int
+        Training samples seen by the solver (scikit-learn's ``t_``).
+    solver, solver_class : dict or None, str or None
+        The solver's state (:mod:`skneural.solvers`) and the solver class that made it.
+    schedule : dict or None
+        The schedule's state (:mod:`skneural.schedules`).
+    sample_order : ndarray of int or None
+        The shuffle order, composed with a fresh permutation each epoch.
+    best_params : ndarray or None
+        The weights of the best epoch (early stopping).
+    """
+
+    rng: np.random.RandomState
+    record: Record = field(default_factory=Record)
+    t: int = 0
+    solver: dict | None = None
+    solver_class: str | None = None
+    schedule: dict | None = None
+    sample_order: np.ndarray | None = None
+    best_params: np.ndarray | None = None
+
+    def to_dict(self):
+        """The state as plain data (what the estimator keeps)."""
+        return {**vars(self), "record": dict(vars(self.record))}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(**{**data, "record": Record(**data["record"])})
+
+
+class Validation:
+    """Scores the current weights on held-out data: one forward pass per call.
+
+    ``score(raw, loss)`` turns the raw outputs (and the loss) into the validation
+    score, e.g. :func:`accuracy_of_raw` or ``-loss``. Calling the object returns
+    ``(score, loss)``, the loss being the sample-weighted mean without the penalty.
+    """
+
+    def __init__(self, network, X, y, sample_weight, score):
+        self.network = network
+        self.X = X
+        self.y = y.astype(network.dtype, copy=False)
+        self.sample_weight = sample_weight
+        self.score = score
+
+    def __call__(self, params):
+        network = self.network
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            raw = network.predict_raw(*network.unpack(params), self.X)
+            loss = network.loss.value(self.y, raw, self.sample_weight)
+            score = self.score(raw, loss)
+        return score, loss
+
+
+def accuracy_of_raw(y_onehot, sample_weight, link):
+    """A ``score(raw, loss)`` giving the (subset) accuracy of raw outputs against
+    boolean one-hot targets: the argmax for a softmax link, else outputs above 0.5
+    after the link (scikit-learn's threshold)."""
+    from .activations import get
+
+    link_function = get(link).function
+
+    def score(raw, loss):
+        if not np.isfinite(raw).all():
+            return np.nan
+        if link == "softmax":
+            correct = y_onehot[np.arange(len(raw)), np.argmax(raw, axis=1)]
+        else:
+            correct = ((link_function(raw.copy()) > 0.5) == y_onehot).all(axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
+    return score
+
+
+def r2_of_raw(y, sample_weight, link):
+    """A ``score(raw, loss)`` giving the R^2 of the predictions (raw outputs after
+    the link) against ``y``, averaged uniformly over outputs (scikit-learn's)."""
+    from sklearn.metrics import r2_score
+
+    from .activations import get
+
+    link_function = get(link).function
+
+    def score(raw, loss):
+        prediction = link_function(raw.copy())
+        if not np.isfinite(prediction).all():
+            return np.nan
+        return float(r2_score(y, prediction, sample_weight=sample_weight))
+
+    return score
+
+
+def negated_loss(raw, loss):
+    """The ``score(raw, loss)`` of ``scoring="loss"``: higher is better."""
+    return -loss
+
+
+class Trainer:
+    """Runs a step solver's epochs, or a minimizer, on a :class:`TrainingState`.
+
+    Semantics are scikit-learn's ``_fit_stochastic``: the epoch loss is the batch
+    losses averaged with batch-size weights; training stops once the training loss
+    (with ``early_stopping``, the validation score) has failed to improve by ``tol``
+    for more than ``n_iter_no_change`` epochs, unless the schedule handles that
+    (``adaptive``, ``plateau``); with ``early_stopping`` the weights of the best
+    epoch are restored at the end.
+
+    Parameters
+    ----------
+    network : Network
+    solver : solver or minimizer object
+    schedule : Schedule, default=None
+        None is the constant schedule.
+    batch_size, shuffle, max_iter, tol, n_iter_no_change, early_stopping, verbose :
+        As the estimators' parameters (``batch_size`` an int).
+    hooks : tuple of two callables or None
+        ``(on_epoch_begin, on_epoch_end)``, called without arguments around every
+        epoch (iteration); ``on_epoch_end()`` returning True stops training.
+    convergence_warning : Warning class, default=UserWarning
+    """
+
+    def __init__(self, network, solver, schedule=None, *, batch_size=200, shuffle=True,
+                 max_iter=200, tol=1e-4, n_iter_no_change=10, early_stopping=False,
+                 verbose=False, hooks=None, convergence_warning=UserWarning):
+        self.network = network
+        self.solver = solver
+        self.schedule = schedule if schedule is not None else Schedule()
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.verbose = verbose
+        self.hooks = hooks
+        self.convergence_warning = convergence_warning
+        base = getattr(solver, "learning_rate_init", None)
+        self.base_rate = None if base is None else float(base)
+
+    # -- step solvers --------------------------------------------------------------------
+
+    def run(self, state, params, data, validation=None, incremental=False):
+        """Train ``params`` in place for up to ``max_iter`` epochs (1 if incremental).
+
+        ``data`` is ``(X, y, sample_weight)``. ``state.record.stop_reason`` says why
+        training ended: "max_iter", "no_improvement", "diverged", "callback",
+        "interrupted", or None after the single epoch of an incremental call.
+        """
+        X = data[0]
+        n_samples = X.shape[0]
+        batch_size = n_samples if getattr(self.solver, "full_batch", False) \
+            else int(min(max(self.batch_size, 1), n_samples))
+        self._prepare(state, params, n_samples, incremental)
+        record = state.record
+        if validation is not None:
+            _open_validation(record)
+        if record.initial_loss is None:
+            record.initial_loss = (record.loss_curve[0] if record.loss_curve
+                                   else _initial_loss(self.network, params, *data))
+        if self.schedule.needs_objective:
+            self.schedule.start(state.schedule,
+                                lambda: training_objective(self.network, params, *data))
+        with _blas_threads_for(self.network, batch_size):
+            self._epochs(state, params, data, validation, batch_size, incremental)
+        if self.early_stopping and state.best_params is not None:
+            params[...] = state.best_params
+            record.restored_epoch = record.best_epoch
+        return state
+
+    def _prepare(self, state, params, n_samples, incremental):
+        """Start or continue the solver and schedule states and the shuffle order."""
+        solver_class = type(self.solver).__qualname__
+        if (not incremental or state.solver is None
+                or state.solver_class != solver_class
+                or _state_size(state.solver) not in (None, params.size)):
+            state.solver, state.solver_class = self.solver.init(params), solver_class
+        schedule = self.schedule
+        if (not incremental or state.schedule is None
+                or state.schedule.get("name") != schedule.name):
+            state.schedule = schedule.init()
+        if self.base_rate is None and schedule.name != "constant":
+            raise ValueError(
+                f"learning_rate={schedule.name!r} needs a solver with a learning rate "
+                f"(learning_rate_init); {type(self.solver).__name__} sets its own steps."
+            )
+        if (not incremental or state.sample_order is None
+                or len(state.sample_order) != n_samples):
+            # int32 where it fits: the order is kept between partial_fit calls.
+            state.sample_order = np.arange(
+                n_samples, dtype=np.int32 if n_samples < 2**31 else np.int64)
+        state.record.n_iter = 0
+        state.record.restored_epoch = None
+        state.record.stop_reason = None
+
+    def learning_rate(self, state):
+        """The learning rate the next step gets (None for solvers without one)."""
+        if self.base_rate is None:
+            return None
+        return self.schedule.learning_rate(state.schedule, self.base_rate)
+
+    def _epochs(self, state, params, data, validation, batch_size, incremental):
+        record = state.record
+        last_good = params.copy()
+        snapshot = params.copy() if self.schedule.needs_objective else None
+        grad = np.empty(self.network.n_params, dtype=self.network.dtype)
+        workspace = self.network.workspace()
+        on_begin, on_end = self.hooks or (None, None)
+        try:
+            for _ in range(self.max_iter):
+                if on_begin is not None:
+                    on_begin()
+                epoch_start = time.perf_counter()
+                if snapshot is not None:
+                    snapshot[...] = params
+                loss = self._epoch(state, params, data, batch_size, grad, workspace)
+                record.n_iter += 1
+                if _diverged(loss, params, record.initial_loss):
+                    params[...] = last_good
+                    record.diverged_at = len(record.loss_curve) + 1
+                    record.restored_epoch = len(record.loss_curve)
+                    self._warn_divergence(state, loss)
+                    stop_reason = "diverged"
+                else:
+                    stop_reason = self._finish_epoch(
+                        state, params, loss, data, validation, snapshot, epoch_start)
+                    last_good[...] = params
+                if on_end is not None and on_end() and stop_reason is None:
+                    stop_reason = "callback"
+                    if self.verbose:
+                        print("Training stopped by a callback.")
+                if stop_reason is not None or incremental:
+                    record.stop_reason = stop_reason
+                    break
+                if record.n_iter == self.max_iter:
+                    record.stop_reason = "max_iter"
+                    warnings.warn(
+                        "Stochastic Optimizer: Maximum iterations (%d) reached and "
+                        "the optimization hasn't converged yet." % self.max_iter,
+                        self.convergence_warning, stacklevel=4)
+        except KeyboardInterrupt:
+            record.stop_reason = "interrupted"
+            warnings.warn("Training interrupted by user.", stacklevel=4)
+
+    def _epoch(self, state, params, data, batch_size, grad, workspace):
+        """One pass over the data; returns the batch-size-weighted mean batch loss."""
+        X, y, sample_weight = data
+        network, solver, rng = self.network, self.solver, state.rng
+        n_samples = X.shape[0]
+        if self.shuffle:
+            # sklearn.utils.shuffle(sample_idx): compose with a fresh permutation.
+            state.sample_order = state.sample_order[rng.permutation(n_samples)]
+        total = 0.0
+        # Overflow is expected when training diverges; the guard reports it with its
+        # cause instead of numpy's generic warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n_samples, batch_size):
+                stop = min(start + batch_size, n_samples)
+                batch = (state.sample_order[start:stop] if self.shuffle
+                         else slice(start, stop))
+                X_batch = _as_dtype(X[batch], network.dtype)
+                y_batch = _as_dtype(y[batch], network.dtype)
+                sw_batch = None if sample_weight is None else sample_weight[batch]
+
+                def grad_fn(p, X_batch=X_batch, y_batch=y_batch, sw_batch=sw_batch):
+                    return network.loss_gradient(p, X_batch, y_batch, sw_batch, grad,
+                                                 rng=rng, workspace=workspace)
+
+                state.solver, batch_loss = solver.step(params, grad_fn, state.solver,
+                                                       self.learning_rate(state))
+                if network.max_norm is not None:
+                    network.constrain(params)
+                total += batch_loss * (stop - start)
+        return total / n_samples
+
+    def _finish_epoch(self, state, params, loss, data, validation, snapshot,
+                      epoch_start):
+        """Record a finite epoch, apply the schedule, decide whether to stop.
+
+        Returns the stop reason (or None).
+        """
+        record, schedule, verbose = state.record, self.schedule, self.verbose
+        record.loss = loss
+        state.t += data[0].shape[0]
+        record.loss_curve.append(loss)
+        if verbose:
+            print("Iteration %d, loss = %.8f" % (record.n_iter, loss))
+        # Before validation, so an undone epoch is scored at the restored weights.
+        if schedule.needs_objective and schedule.after_training(
+                state.schedule, lambda: training_objective(self.network, params, *data),
+                verbose):
+            params[...] = snapshot
+            state.solver = self.solver.init(params)
+
+        score = validation_loss = None
+        if validation is not None:
+            score, validation_loss = validation(params)
+            record.validation_loss_curve.append(validation_loss)
+        self._update_no_improvement_count(state, params, score)
+        if verbose and verbose >= 2:
+            self._print_epoch_details(state, validation_loss, epoch_start)
+
+        plateau = record.no_improvement_count > self.n_iter_no_change
+        what = "Validation score" if self.early_stopping else "Training loss"
+        message = ("%s did not improve more than tol=%f for %d consecutive epochs."
+                   % (what, self.tol, self.n_iter_no_change))
+        progress = {"t": state.t, "plateau": plateau, "base": self.base_rate,
+                    "monitored": loss if validation_loss is None else validation_loss,
+                    "message": message}
+        stop = schedule.after_validation(state.schedule, progress, verbose)
+        if plateau:
+            if schedule.handles_plateau:
+                record.no_improvement_count = 0
+            else:
+                stop = True
+                if verbose:
+                    print(message + " Stopping.")
+        return "no_improvement" if stop else None
+
+    def _update_no_improvement_count(self, state, params, score):
+        """scikit-learn's rule, on the validation score or the training loss."""
+        record, tol = state.record, self.tol
+        if score is not None:
+            record.validation_scores.append(score)
+            if self.verbose:
+                print("Validation score: %f" % score)
+        if self.early_stopping:
+            if score < record.best_validation_score + tol:
+                record.no_improvement_count += 1
+            else:
+                record.no_improvement_count = 0
+            if score > record.best_validation_score:
+                record.best_validation_score = score
+                if state.best_params is not None \
+                        and state.best_params.shape == params.shape:
+                    state.best_params[...] = params
+                else:
+                    state.best_params = params.copy()
+                record.best_epoch = len(record.loss_curve)
+            return
+        if score is not None and not score <= record.best_validation_score:
+            record.best_validation_score = score
+        loss = record.loss_curve[-1]
+        if record.best_loss is None:  # early_stopping was switched off since
+            record.best_loss = np.inf
+        if loss > record.best_loss - tol:
+            record.no_improvement_count += 1
+        else:
+            record.no_improvement_count = 0
+        if loss < record.best_loss:
+            record.best_loss = loss
+
+    def _print_epoch_details(self, state, validation_loss, epoch_start):
+        parts = []
+        if validation_loss is not None:
+            # The validation score has scikit-learn's own line (verbose >= 1).
+            parts.append("validation loss = %.8f" % validation_loss)
+        learning_rate = self.learning_rate(state)
+        if learning_rate is not None:
+            parts.append("learning rate = %g" % learning_rate)
+        parts.append("epoch time = %.3fs" % (time.perf_counter() - epoch_start))
+        print("  " + ", ".join(parts))
+
+    def _warn_divergence(self, state, loss):
+        record = state.record
+        learning_rate = self.learning_rate(state)
+        if learning_rate is not None:
+            advice = (
+                f"The learning rate ({learning_rate:g}) is probably too large: try a "
+                "smaller learning rate (learning_rate_init), or scale the inputs."
+            )
+        else:
+            advice = (
+                "The solver's steps are probably too large: try a smaller learning "
+                "rate or step size (e.g. step_init / step_max of Rprop), or scale the "
+                "inputs."
+            )
+        epoch = record.diverged_at
+        warnings.warn(
+            f"Training diverged in epoch {epoch} (epoch {record.n_iter} of this call; "
+            f"loss {loss:.4g}, loss at the initial weights {record.initial_loss:.4g}): "
+            f"training stopped and the weights from the end of epoch {epoch - 1} were "
+            f"restored. {advice}",
+            self.convergence_warning,
+            stacklevel=5,
+        )
+
+    # -- minimizers --------------------------------------------------------------------
+
+    def run_minimizer(self, state, params, data, validation=None):
+        """Train with a solver that minimizes the full-batch objective itself.
+
+        ``params`` is updated in place with the result; the record gets one
+        ``loss_curve`` entry (and validation entries) per iteration. If the result is
+        not finite, the last finite iterate is kept. Returns scipy's
+        ``OptimizeResult``.
+        """
+        record, network = state.record, self.network
+        X, y, sample_weight = data
+        X = _as_dtype(X, network.dtype)  # training_dtype: the full batch, cast once
+        y = _as_dtype(y, network.dtype)
+        grad = np.empty(network.n_params, dtype=network.dtype)
+        work, last_finite = params.copy(), params.copy()
+        on_begin, on_end = self.hooks or (None, None)
+        if on_begin is not None:
+            on_begin()
+
+        def fun(x):
+            work[...] = x
+            # With max_norm, the minimizer works on the projection of its iterates.
+            loss, g = network.constrained_loss_gradient(work, X, y, sample_weight, grad,
+                                                        rng=state.rng)
+            return loss, g.astype(np.float64)
+
+        last_finite_iteration = len(record.loss_curve)
+        record.stop_reason = record.restored_epoch = None
+        if validation is not None:
+            _open_validation(record)
+
+        def callback(intermediate_result):
+            nonlocal last_finite_iteration
+            record.loss_curve.append(float(intermediate_result.fun))
+            if np.isfinite(intermediate_result.fun):
+                last_finite[...] = intermediate_result.x
+                last_finite_iteration = len(record.loss_curve)
+            # The optimizer works on its own copy: show this iterate through params.
+            params[...] = intermediate_result.x
+            if validation is not None:
+                self._record_validation(record, validation(params))
+            if on_end is not None and on_end():
+                record.stop_reason = "callback"
+                raise StopIteration  # scipy >= 1.11 ends the optimization cleanly
+            if on_begin is not None:
+                on_begin()
+
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = self.solver.minimize(params.astype(np.float64), fun,
+                                          max_iter=self.max_iter, tol=self.tol,
+                                          callback=callback)
+        if np.isfinite(result.fun) and np.isfinite(result.x).all():
+            params[...] = result.x
+        else:
+            params[...] = last_finite
+            record.diverged_at = int(getattr(result, "nit", 0))
+            record.restored_epoch = last_finite_iteration
+            record.stop_reason = "diverged"
+        # The minimizer's iterates are unconstrained; the weights are their projection.
+        network.constrain(params)
+        record.n_iter = min(int(getattr(result, "nit", len(record.loss_curve))),
+                            self.max_iter)
+        record.loss = float(network.loss_gradient(params, X, y, sample_weight,
+                                                  rng=state.rng)[0])
+        if record.stop_reason is None:
+            record.stop_reason = ("converged" if result.success
+                                  else "max_iter" if result.status == 1 else "failed")
+        self._warn_minimizer(record, result)
+        return result
+
+    @staticmethod
+    def _record_validation(record, score_and_loss):
+        score, loss = score_and_loss
+        record.validation_scores.append(score)
+        record.validation_loss_curve.append(loss)
+        if not score <= record.best_validation_score:
+            record.best_validation_score = score
+
+    def _warn_minimizer(self, record, result):
+        name = type(self.solver).__name__
+        if not result.success and record.stop_reason != "callback":
+            warnings.warn(
+                f"{name} failed to converge after {record.n_iter} iteration(s) "
+                f"(status={result.status}): {result.message}. Increase max_iter, or "
+                "scale the data as shown in "
+                "https://scikit-learn.org/stable/modules/preprocessing.html",
+                self.convergence_warning, stacklevel=4)
+        if record.stop_reason == "diverged":
+            warnings.warn(
+                f"{name} produced a non-finite loss; the last finite iterate was "
+                "kept. Scale the inputs or increase alpha.",
+                self.convergence_warning, stacklevel=4)
+
+
+def _open_validation(record):
+    """Make the record's validation entries ready for a run with validation data."""
+    if record.validation_scores is None:
+        record.validation_scores = []
+    if record.validation_loss_curve is None:
+        record.validation_loss_curve = []
+    if record.best_validation_score is None:
+        record.best_validation_score = -np.inf
+
+
+def _state_size(solver_state):
+    """Length of the first array in a solver state (None if it holds none)."""
+    for value in (solver_state or {}).values():
+        if isinstance(value, np.ndarray):
+            return value.size
+    return None
+
+
+def _as_dtype(array, dtype):
+    return array if array.dtype == dtype else array.astype(dtype)
 
 
 def _blas_threads_for(network, batch_size):
@@ -41,244 +589,6 @@ def _blas_threads_for(network, batch_size):
     return _thread_controller.limit(limits=1, user_api="blas")
 
 
-@dataclass
-class History:
-    """What training records; the estimators expose it under scikit-learn's names."""
-
-    loss_curve: list = field(default_factory=list)
-    best_loss: float | None = np.inf
-    validation_scores: list | None = None
-    best_validation_score: float | None = None
-    no_improvement_count: int = 0
-    best_params: np.ndarray | None = None
-    n_iter: int = 0
-    t: int = 0
-    loss: float | None = None
-    sample_idx: np.ndarray | None = None
-    diverged_at: int | None = None
-    # Training objective at the initial weights: the divergence guard's yardstick.
-    initial_loss: float | None = None
-    validation_loss_curve: list | None = None
-    # Epoch (1-based position in loss_curve) whose weights best_params holds.
-    best_epoch: int | None = None
-    # Epoch whose weights the model holds after a restore (0: the initial weights).
-    restored_epoch: int | None = None
-    stop_reason: str | None = None
-
-
-def run_epochs(network, solver, params, state, X, y, sample_weight, *, history,
-               batch_size, shuffle, random_state, max_iter, tol, n_iter_no_change,
-               validation=None, early_stopping=False, schedule=None,
-               on_epoch_begin=None, on_epoch_end=None, incremental=False,
-               verbose=False, convergence_warning=UserWarning):
-    """Train with a step-based solver for up to ``max_iter`` epochs (1 if incremental).
-
-    Semantics are scikit-learn's ``_fit_stochastic``: the epoch loss is the batch
-    losses averaged with batch-size weights; training stops once the training loss
-    (with ``early_stopping``, the validation score) has failed to improve by ``tol``
-    for more than ``n_iter_no_change`` epochs; with ``early_stopping`` the weights of
-    the best-scoring epoch are restored at the end.
-
-    Parameters
-    ----------
-    validation : callable or None
-        ``validation() -> (score, loss)`` on held-out data at the current weights;
-        called after every epoch and recorded in ``history.validation_scores`` and
-        ``history.validation_loss_curve``.
-    early_stopping : bool
-        Stop on the validation score and restore the best weights (needs
-        ``validation``); otherwise validation is only recorded.
-    schedule : object or None
-        A learning-rate schedule from :mod:`skneural.schedules`.
-    on_epoch_begin, on_epoch_end : callable or None
-        Called without arguments at the start and the end of every epoch;
-        ``on_epoch_end()`` returning True stops training after that epoch.
-
-    Returns the solver state. ``history.stop_reason`` says why training ended:
-    "max_iter", "no_improvement", "diverged", "callback", "interrupted", or None
-    after the single epoch of an incremental call.
-    """
-    n_samples = X.shape[0]
-    if getattr(solver, "full_batch", False):
-        batch_size = n_samples
-    batch_size = int(min(max(batch_size, 1), n_samples))
-    sample_idx = history.sample_idx
-    if sample_idx is None or len(sample_idx) != n_samples or not incremental:
-        # int32 where it fits: the order is kept between partial_fit calls.
-        sample_idx = np.arange(n_samples,
-                               dtype=np.int32 if n_samples < 2**31 else np.int64)
-    grad = np.empty(network.n_params, dtype=network.dtype)
-    last_good = params.copy()
-    history.n_iter = 0
-    history.restored_epoch = None
-    history.stop_reason = None
-    if schedule is not None:
-        schedule.check(state)
-
-    def objective():
-        return training_objective(network, params, X, y, sample_weight)
-
-    if history.initial_loss is None:
-        history.initial_loss = (history.loss_curve[0] if history.loss_curve
-                                else _initial_loss(network, params, X, y, sample_weight))
-
-    with _blas_threads_for(network, batch_size):
-        state = _epochs(network, solver, params, state, X, y, sample_weight,
-                        history=history, batch_size=batch_size, shuffle=shuffle,
-                        random_state=random_state, max_iter=max_iter, tol=tol,
-                        n_iter_no_change=n_iter_no_change, validation=validation,
-                        early_stopping=early_stopping, schedule=schedule,
-                        on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
-                        incremental=incremental, verbose=verbose,
-                        convergence_warning=convergence_warning, objective=objective,
-                        sample_idx=sample_idx, grad=grad, last_good=last_good)
-    if early_stopping and history.best_params is not None:
-        params[...] = history.best_params
-        history.restored_epoch = history.best_epoch
-    return state
-
-
-def _epochs(network, solver, params, state, X, y, sample_weight, *, history,
-            batch_size, shuffle, random_state, max_iter, tol, n_iter_no_change,
-            validation, early_stopping, schedule, on_epoch_begin, on_epoch_end,
-            incremental, verbose, convergence_warning, objective, sample_idx, grad,
-            last_good):
-    """The epochs of :func:`run_epochs`; returns the solver state."""
-    n_samples = X.shape[0]
-    try:
-        for _ in range(max_iter):
-            if on_epoch_begin is not None:
-                on_epoch_begin()
-            epoch_start = time.perf_counter()
-            if schedule is not None:
-                schedule.start_epoch(params, state, objective)
-            if shuffle:
-                # sklearn.utils.shuffle(sample_idx): compose with a fresh permutation.
-                sample_idx = sample_idx[random_state.permutation(n_samples)]
-            accumulated_loss = 0.0
-            # Overflow is expected when training diverges; the guard below reports
-            # it with its cause instead of numpy's generic warnings.
-            with np.errstate(over="ignore", invalid="ignore"):
-                for start in range(0, n_samples, batch_size):
-                    stop = min(start + batch_size, n_samples)
-                    batch = sample_idx[start:stop] if shuffle else slice(start, stop)
-                    X_batch, y_batch = X[batch], y[batch]
-                    if X_batch.dtype != network.dtype:  # training_dtype="float32"
-                        X_batch = X_batch.astype(network.dtype)
-                    if y_batch.dtype != network.dtype:  # e.g. a boolean one-hot
-                        y_batch = y_batch.astype(network.dtype)
-                    sw_batch = None if sample_weight is None else sample_weight[batch]
-
-                    def grad_fn(p, X_batch=X_batch, y_batch=y_batch,
-                                sw_batch=sw_batch):
-                        return network.loss_gradient(p, X_batch, y_batch, sw_batch,
-                                                     grad)
-
-                    state, batch_loss = solver.step(params, grad_fn, state)
-                    if network.max_norm is not None:
-                        network.constrain(params)
-                    accumulated_loss += batch_loss * (stop - start)
-
-            history.n_iter += 1
-            loss = accumulated_loss / n_samples
-            if _diverged(loss, params, history.initial_loss):
-                params[...] = last_good
-                history.diverged_at = len(history.loss_curve) + 1
-                history.restored_epoch = len(history.loss_curve)
-                _warn_divergence(history, loss, solver, state, convergence_warning)
-                stop_reason = "diverged"
-            else:
-                state, stop_reason = _finish_epoch(
-                    history, solver, state, params, loss, n_samples=n_samples,
-                    tol=tol, n_iter_no_change=n_iter_no_change, validation=validation,
-                    early_stopping=early_stopping, schedule=schedule,
-                    objective=objective, verbose=verbose, epoch_start=epoch_start,
-                )
-                last_good[...] = params
-            if on_epoch_end is not None and on_epoch_end() and stop_reason is None:
-                stop_reason = "callback"
-                if verbose:
-                    print("Training stopped by a callback.")
-            if stop_reason is not None:
-                history.stop_reason = stop_reason
-                break
-            if incremental:
-                break
-            if history.n_iter == max_iter:
-                history.stop_reason = "max_iter"
-                warnings.warn(
-                    "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                    "optimization hasn't converged yet." % max_iter,
-                    convergence_warning,
-                    stacklevel=3,
-                )
-    except KeyboardInterrupt:
-        history.stop_reason = "interrupted"
-        warnings.warn("Training interrupted by user.", stacklevel=3)
-
-    history.sample_idx = sample_idx
-    return state
-
-
-def _finish_epoch(history, solver, state, params, loss, *, n_samples, tol,
-                  n_iter_no_change, validation, early_stopping, schedule, objective,
-                  verbose, epoch_start):
-    """Record a finite epoch, apply the schedules, decide whether to stop.
-
-    Returns the solver state and the stop reason (or None).
-    """
-    history.loss = loss
-    history.t += n_samples
-    history.loss_curve.append(loss)
-    if verbose:
-        print("Iteration %d, loss = %.8f" % (history.n_iter, loss))
-    if schedule is not None:
-        # Before validation, so an undone epoch is scored at the restored weights.
-        state = schedule.after_training_loss(solver, params, state, objective,
-                                             verbose)
-
-    score = validation_loss = None
-    if validation is not None:
-        score, validation_loss = validation()
-        history.validation_loss_curve.append(validation_loss)
-    _update_no_improvement_count(history, tol, params, score, early_stopping, verbose)
-    state = solver.end_epoch(state, history.t)
-    if verbose and verbose >= 2:
-        _print_epoch_details(solver, state, validation_loss,
-                             time.perf_counter() - epoch_start)
-
-    stop_reason = None
-    if schedule is not None and schedule.after_epoch(
-            state, loss if validation_loss is None else validation_loss, verbose):
-        stop_reason = "no_improvement"
-    if history.no_improvement_count > n_iter_no_change:
-        if schedule is not None and schedule.replaces_stopping:
-            history.no_improvement_count = 0
-        else:
-            what = "Validation score" if early_stopping else "Training loss"
-            message = (
-                "%s did not improve more than tol=%f for %d consecutive epochs."
-                % (what, tol, n_iter_no_change)
-            )
-            if solver.on_plateau(state, message, verbose):
-                stop_reason = "no_improvement"
-            else:
-                history.no_improvement_count = 0
-    return state, stop_reason
-
-
-def _print_epoch_details(solver, state, validation_loss, seconds):
-    parts = []
-    if validation_loss is not None:
-        # The validation score has scikit-learn's own line (verbose >= 1).
-        parts.append("validation loss = %.8f" % validation_loss)
-    learning_rate = solver.current_learning_rate(state)
-    if learning_rate is not None:
-        parts.append("learning rate = %g" % learning_rate)
-    parts.append("epoch time = %.3fs" % seconds)
-    print("  " + ", ".join(parts))
-
-
 def training_objective(network, params, X, y, sample_weight=None, chunk_size=2048):
     """The full-batch training objective at ``params`` in inference mode: the
     sample-weighted mean loss plus the weight penalty over the weight sum (the
@@ -288,10 +598,10 @@ def training_objective(network, params, X, y, sample_weight=None, chunk_size=204
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, X.shape[0], chunk_size):
             rows = slice(start, start + chunk_size)
-            raw = network.predict_raw(coefs, intercepts,
-                                      X[rows].astype(network.dtype, copy=False))
-            per_sample = network.loss.loss_gradient(
-                y[rows].astype(network.dtype, copy=False), raw, raw)
+            raw = network.predict_raw(coefs, intercepts, _as_dtype(X[rows],
+                                                                   network.dtype))
+            per_sample = network.loss.loss_gradient(_as_dtype(y[rows], network.dtype),
+                                                    raw, raw)
             if sample_weight is None:
                 total += float(per_sample.sum())
                 weight_sum += per_sample.shape[0]
@@ -317,105 +627,3 @@ def _diverged(loss, params, initial_loss):
     if not np.isfinite(loss) or not np.isfinite(params).all():
         return True
     return loss > EXPLOSION_FACTOR * max(initial_loss, 1.0)
-
-
-def _warn_divergence(history, loss, solver, state, convergence_warning):
-    learning_rate = solver.current_learning_rate(state)
-    if learning_rate is not None:
-        advice = (
-            f"The learning rate ({learning_rate:g}) is probably too large: try a "
-            "smaller learning rate (learning_rate_init), or scale the inputs."
-        )
-    else:
-        advice = (
-            "The solver's steps are probably too large: try a smaller learning rate "
-            "or step size (e.g. step_init / step_max of Rprop), or scale the inputs."
-        )
-    epoch = history.diverged_at
-    warnings.warn(
-        f"Training diverged in epoch {epoch} (epoch {history.n_iter} of this call; "
-        f"loss {loss:.4g}, loss at the initial weights {history.initial_loss:.4g}): "
-        f"training stopped and the weights from the end of epoch {epoch - 1} were "
-        f"restored. {advice}",
-        convergence_warning,
-        stacklevel=4,
-    )
-
-
-def _update_no_improvement_count(history, tol, params, score, early_stopping,
-                                 verbose):
-    if score is not None:
-        history.validation_scores.append(score)
-        if verbose:
-            print("Validation score: %f" % score)
-    if early_stopping:
-        if score < history.best_validation_score + tol:
-            history.no_improvement_count += 1
-        else:
-            history.no_improvement_count = 0
-        if score > history.best_validation_score:
-            history.best_validation_score = score
-            if history.best_params is not None and \
-                    history.best_params.shape == params.shape:
-                history.best_params[...] = params
-            else:
-                history.best_params = params.copy()
-            history.best_epoch = len(history.loss_curve)
-    else:
-        if score is not None and not score <= history.best_validation_score:
-            history.best_validation_score = score
-        loss = history.loss_curve[-1]
-        if loss > history.best_loss - tol:
-            history.no_improvement_count += 1
-        else:
-            history.no_improvement_count = 0
-        if loss < history.best_loss:
-            history.best_loss = loss
-
-
-def run_minimizer(network, solver, params, X, y, sample_weight, *, history,
-                  max_iter, tol, on_iteration=None):
-    """Train with a solver that minimizes the full-batch loss itself (L-BFGS, CG).
-
-    ``params`` is updated in place with the result; ``history.loss_curve`` gets one
-    entry per iteration. Returns scipy's ``OptimizeResult``. If the result is not
-    finite, the last finite iterate is kept (``history.restored_epoch`` says which).
-    ``on_iteration(x)``, if given, is called after every iteration with the iterate;
-    returning True stops the optimizer (``history.stop_reason = "callback"``).
-    """
-    grad = np.empty(network.n_params, dtype=network.dtype)
-    work = params.copy()
-    last_finite = params.copy()
-
-    def fun(x):
-        work[...] = x
-        # With max_norm, the minimizer works on the projection of its iterates.
-        loss, g = network.constrained_loss_gradient(work, X, y, sample_weight, grad)
-        return loss, g.astype(np.float64)
-
-    last_finite_iteration = len(history.loss_curve)
-
-    def callback(intermediate_result):
-        nonlocal last_finite_iteration
-        history.loss_curve.append(float(intermediate_result.fun))
-        if np.isfinite(intermediate_result.fun):
-            last_finite[...] = intermediate_result.x
-            last_finite_iteration = len(history.loss_curve)
-        if on_iteration is not None and on_iteration(intermediate_result.x):
-            history.stop_reason = "callback"
-            raise StopIteration  # scipy >= 1.11 ends the optimization cleanly
-
-    with np.errstate(over="ignore", invalid="ignore"):
-        result = solver.minimize(params.astype(np.float64), fun, max_iter=max_iter,
-                                 tol=tol, callback=callback)
-    if np.isfinite(result.fun) and np.isfinite(result.x).all():
-        params[...] = result.x
-    else:
-        params[...] = last_finite
-        history.diverged_at = int(getattr(result, "nit", 0))
-        history.restored_epoch = last_finite_iteration
-        history.stop_reason = "diverged"
-    # The minimizer's iterates are unconstrained; the weights are their projection.
-    network.constrain(params)
-    history.loss = float(result.fun)
-    return result

@@ -42,6 +42,8 @@ from numbers import Real
 import numpy as np
 from scipy.special import erf, expit
 
+from ._registry import Registry
+
 __all__ = ["Activation", "ACTIVATIONS", "register", "get", "leaky_relu", "elu", "gelu"]
 
 
@@ -78,7 +80,12 @@ class Activation:
         return self.function(np.array(X, dtype=np.result_type(X, np.float64)))
 
 
-ACTIVATIONS = {}
+ACTIVATIONS = Registry(
+    "activation", lambda obj: isinstance(obj, Activation),
+    hint="Pass an skneural.activations.Activation record, a call spec such as "
+         "'leaky_relu(negative_slope=0.2)', or register one with "
+         "skneural.activations.register.",
+)
 
 
 def register(activation, *, overwrite=False):
@@ -88,27 +95,13 @@ def register(activation, *, overwrite=False):
     """
     if not isinstance(activation, Activation):
         raise TypeError(f"Expected an Activation record, got {type(activation)!r}.")
-    if activation.name in ACTIVATIONS and not overwrite:
-        raise ValueError(
-            f"An activation named {activation.name!r} is already registered; "
-            "pass overwrite=True to replace it."
-        )
-    ACTIVATIONS[activation.name] = activation
-    return activation
+    return ACTIVATIONS.register(activation.name, activation, overwrite=overwrite)
 
 
 def get(activation):
-    """Return the :class:`Activation` for a registered name, or the record itself."""
-    if isinstance(activation, Activation):
-        return activation
-    try:
-        return ACTIVATIONS[activation]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"Unknown activation {activation!r}. Registered activations: "
-            f"{sorted(ACTIVATIONS)}; pass an skneural.activations.Activation record "
-            "or register one with skneural.activations.register."
-        ) from None
+    """The :class:`Activation` for a record, a registered name or alias (``"sigmoid"``
+    is ``"logistic"``), or a call spec such as ``"leaky_relu(negative_slope=0.2)"``."""
+    return ACTIVATIONS.get(activation)
 
 
 # -- the four of scikit-learn, plus the output links ---------------------------------
@@ -406,3 +399,9 @@ for _record in [
 ]:
     register(_record)
 del _record
+
+for _factory in (leaky_relu, elu, gelu):
+    ACTIVATIONS.register_factory(_factory.__name__, _factory)
+del _factory
+# The course's name for the logistic function.
+ACTIVATIONS.register_alias("sigmoid", "logistic")

@@ -114,6 +114,13 @@ class FitTasks:
             reconstruction_attributes=reconstruction_attributes,
         ))
 
+    def weights(self):
+        """Fitted attributes of the current weights (copies), for callbacks'
+        ``fitted_estimator``; the training targets are decoded by the caller."""
+        estimator = self.estimator
+        return {"coefs_": [c.copy() for c in estimator.coefs_],
+                "intercepts_": [b.copy() for b in estimator.intercepts_]}
+
     def close(self):
         """End a subtask left open (an iteration the optimizer never ran) and the
         root task."""

@@ -24,36 +24,26 @@ BackProp" (1998).
 
 import numpy as np
 
+from ._registry import Registry
+
 __all__ = ["INITIALIZERS", "register", "get"]
 
-INITIALIZERS = {}
+INITIALIZERS = Registry(
+    "weight_init", callable,
+    hint="Or pass a callable init(fan_in, fan_out, random_state, dtype, activation).",
+)
 
 
 def register(name, initializer, *, overwrite=False):
     """Register ``initializer`` (see the module docstring for its signature)."""
     if not callable(initializer):
         raise TypeError("An initializer must be callable.")
-    if name in INITIALIZERS and not overwrite:
-        raise ValueError(
-            f"An initializer named {name!r} is already registered; "
-            "pass overwrite=True to replace it."
-        )
-    INITIALIZERS[name] = initializer
-    return initializer
+    return INITIALIZERS.register(name, initializer, overwrite=overwrite)
 
 
 def get(initializer):
     """Return the registered initializer for a name, or the callable itself."""
-    if callable(initializer):
-        return initializer
-    try:
-        return INITIALIZERS[initializer]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"Unknown weight_init {initializer!r}. Registered initializers: "
-            f"{sorted(INITIALIZERS)}, or pass a callable "
-            "init(fan_in, fan_out, random_state, dtype, activation)."
-        ) from None
+    return INITIALIZERS.get(initializer)
 
 
 def auto(fan_in, fan_out, random_state, dtype, activation=None):

@@ -30,6 +30,7 @@ import numpy as np
 from scipy.special import expit, xlogy
 
 from . import activations as _activations
+from ._registry import Registry
 
 __all__ = ["Loss", "LOSSES", "register", "get", "huber"]
 
@@ -74,34 +75,24 @@ class Loss:
         return _activations.get(self.link).function(np.array(raw))
 
 
-LOSSES = {}
+LOSSES = Registry(
+    "loss", lambda obj: isinstance(obj, Loss),
+    hint="Pass an skneural.losses.Loss record, a call spec such as "
+         "'huber(delta=2.0)', or register one with skneural.losses.register.",
+)
 
 
 def register(loss, *, overwrite=False):
     """Add a :class:`Loss` to the registry under ``loss.name``."""
     if not isinstance(loss, Loss):
         raise TypeError(f"Expected a Loss record, got {type(loss)!r}.")
-    if loss.name in LOSSES and not overwrite:
-        raise ValueError(
-            f"A loss named {loss.name!r} is already registered; "
-            "pass overwrite=True to replace it."
-        )
-    LOSSES[loss.name] = loss
-    return loss
+    return LOSSES.register(loss.name, loss, overwrite=overwrite)
 
 
 def get(loss):
-    """Return the :class:`Loss` for a registered name, or the record itself."""
-    if isinstance(loss, Loss):
-        return loss
-    try:
-        return LOSSES[loss]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"Unknown loss {loss!r}. Registered losses: {sorted(LOSSES)}; pass an "
-            "skneural.losses.Loss record or register one with "
-            "skneural.losses.register."
-        ) from None
+    """The :class:`Loss` for a record, a registered name, or a call spec such as
+    ``"huber(delta=2.0)"``."""
+    return LOSSES.get(loss)
 
 
 def _squared_error(y, raw, gradient):
@@ -228,3 +219,5 @@ for _record in [
 ]:
     register(_record)
 del _record
+
+LOSSES.register_factory("huber", huber)

@@ -20,8 +20,8 @@ Build a 2-3-1 network from explicit weights and run forward and backward by hand
 >>> intercepts = [np.zeros(3), np.zeros(1)]
 >>> params = net.pack(coefs, intercepts)
 >>> X, y = np.array([[1.0, 2.0]]), np.array([[0.5]])
->>> activations = net.forward(params, X)
->>> loss, grad = net.backward(params, activations, y)
+>>> tape = net.forward(params, X)
+>>> loss, grad = net.backward(params, tape, y)
 >>> round(loss, 6), grad.shape
 (0.227669, (13,))
 >>> # d loss / d second-layer weights = (out - y) * tanh(0.3), by hand
@@ -29,13 +29,15 @@ Build a 2-3-1 network from explicit weights and run forward and backward by hand
 array([-0.196574, -0.196574, -0.196574])
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
 from . import activations as _activations
 from . import losses as _losses
 
-__all__ = ["Network"]
+__all__ = ["Network", "Tape", "Workspace"]
 
 
 class Network:
@@ -134,21 +136,9 @@ class Network:
                 )
         self.max_norm = max_norm
         self.random_state = random_state
-        self.dropout_masks_ = []
 
-        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
-        self.coef_shapes = shapes
-        bounds, start = [], 0
-        for fan_in, fan_out in shapes:
-            bounds.append((start, start + fan_in * fan_out))
-            start += fan_in * fan_out
-        self.n_coefs = start
-        for _, fan_out in shapes:
-            bounds.append((start, start + fan_out))
-            start += fan_out
-        self.n_params = start
-        self._bounds = bounds
-        self._buffers = {}
+        self.coef_shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        self._bounds, self.n_coefs, self.n_params = _layout(self.coef_shapes)
         self._views = (None, None)
         self._gradient_views = (None, None)
         self._layer_activations = self.activations + [self.output_activation]
@@ -225,22 +215,12 @@ class Network:
 
     # -- forward and backward ------------------------------------------------------
 
-    def _layer_buffers(self, n_samples):
-        """Per-batch-size activation and delta buffers, allocated once and reused."""
-        buffers = self._buffers.get(n_samples)
-        if buffers is None:
-            if len(self._buffers) > 4:  # e.g. partial_fit on ever-changing sizes
-                self._buffers.clear()
-            outputs = [np.empty((n_samples, n), dtype=self.dtype)
-                       for n in self.layer_sizes[1:]]
-            deltas = [np.empty((n_samples, n), dtype=self.dtype)
-                      for n in self.layer_sizes[1:]]
-            # Bias gradients as ones @ delta: a BLAS gemv beats a column reduction.
-            ones = np.ones(n_samples, dtype=self.dtype)
-            buffers = self._buffers[n_samples] = (outputs, deltas, ones)
-        return buffers
+    def workspace(self):
+        """A :class:`Workspace`: buffers that :meth:`forward` and :meth:`backward` reuse
+        when given it (the trainer's hot path), instead of allocating per call."""
+        return Workspace(self)
 
-    def forward(self, params, X, training=False):
+    def forward(self, params, X, training=False, *, rng=None, workspace=None):
         """Forward pass that keeps what backpropagation needs.
 
         Parameters
@@ -248,49 +228,54 @@ class Network:
         params : ndarray of shape (n_params,)
         X : {ndarray, sparse matrix} of shape (n_samples, layer_sizes[0])
         training : bool, default=False
-            Apply ``input_noise`` and ``dropout`` (drawn from ``random_state``).
+            Apply ``input_noise`` and ``dropout``, drawn from ``rng`` (default: the
+            network's ``random_state``).
+        rng : numpy.random.RandomState, default=None
+        workspace : Workspace, default=None
+            Write into the workspace's buffers instead of new arrays: the returned
+            tape is then valid only until the workspace is used again.
 
         Returns
         -------
-        activations : list of arrays
-            ``[X, h_1, ..., h_L, out]``: the input, each hidden layer's output and the
-            output layer after ``output_activation`` (before the loss's link). The
-            arrays are reusable buffers: the next call with the same batch size
-            overwrites them. When an activation needs its input, its pre-activations
-            are kept in ``self.preactivations_``. With dropout, ``h_i`` is the thinned
-            output and ``self.dropout_masks_[i]`` its scaled mask (else None).
+        tape : Tape
+            ``tape.activations`` is ``[X, h_1, ..., h_L, out]`` (with dropout, ``h_i``
+            is the thinned output that fed the next layer and ``tape.outputs[i - 1]``
+            the full one), plus the pre-activations and dropout masks that the
+            derivatives need. Without a workspace, every array is new: the tape
+            stays valid however often ``forward`` is called again.
         """
         coefs, intercepts = self.unpack(params)
-        outputs = self._layer_buffers(X.shape[0])[0]
+        buffers = None if workspace is None else workspace.buffers(X.shape[0])
         stochastic = training and self._stochastic
-        self.preactivations_ = [None] * len(outputs)
-        self.dropout_masks_ = [None] * len(outputs)
         if stochastic and self.input_noise > 0:
-            X = self._noisy(X)
-        activations = [X]
+            X = self._noisy(X, rng)
+        tape = Tape(activations=[X], outputs=[], preactivations=[], masks=[])
         inputs = X
-        for i, (coef, intercept, out, activation) in enumerate(
-                zip(coefs, intercepts, outputs, self._layer_activations)):
-            if i == 0 and sp.issparse(inputs):
-                out[...] = inputs @ coef
-            else:
-                np.dot(inputs, coef, out=out)
-            np.add(out, intercept, out=out)
-            if activation.needs_input:
-                self.preactivations_[i] = out.copy()
+        for i, (coef, intercept, activation) in enumerate(
+                zip(coefs, intercepts, self._layer_activations)):
+            out = _affine(inputs, coef, intercept,
+                          None if buffers is None else buffers[0][i])
+            tape.preactivations.append(out.copy() if activation.needs_input else None)
             activation.function(out)
+            tape.outputs.append(out)
+            mask = None
             if stochastic and i < len(self.dropout) and self.dropout[i] > 0:
-                mask = self.dropout_masks_[i] = self._dropout_mask(out.shape,
-                                                                   self.dropout[i])
-                # A thinned copy feeds the next layer; the buffer keeps the full
+                mask = self._dropout_mask(out.shape, self.dropout[i], rng)
+                # A thinned copy feeds the next layer; ``outputs`` keeps the full
                 # output, which the derivative needs.
                 out = out * mask
-            activations.append(out)
+            tape.masks.append(mask)
+            tape.activations.append(out)
             inputs = out
-        return activations
+        return tape
 
-    def backward(self, params, activations, y, sample_weight=None, grad=None):
-        """Backpropagate the loss of ``activations`` (from :meth:`forward`) against ``y``.
+    def backward(self, params, tape, y, sample_weight=None, grad=None, *,
+                 workspace=None):
+        """Backpropagate the loss of a :meth:`forward` tape against ``y``.
+
+        Also stores the per-layer error signals in ``tape.deltas``: ``deltas[i]`` is
+        the derivative of the summed (sample-weighted) loss with respect to the
+        pre-activations of weight layer ``i`` (the course's "delta" of each unit).
 
         Returns
         -------
@@ -301,24 +286,24 @@ class Network:
             when given).
         """
         coefs, _ = self.unpack(params)
+        activations = tape.activations
         n_samples = activations[0].shape[0]
-        outputs, deltas, ones = self._layer_buffers(n_samples)
+        if workspace is None:
+            deltas = [np.empty_like(out) for out in tape.outputs]
+            ones = np.ones(n_samples, dtype=self.dtype)
+        else:
+            _, deltas, ones = workspace.buffers(n_samples)
         if grad is None:
             grad = np.empty(self.n_params, dtype=self.dtype)
         grad_coefs, grad_intercepts = self._grad_views(grad)
         derivatives = self._derivatives
-        masks = self.dropout_masks_
 
         delta = deltas[-1]
         per_sample = self.loss.loss_gradient(y, activations[-1], delta)
         if derivatives[-1] is not None:
-            derivatives[-1](activations[-1], delta, -1)
-        if sample_weight is None:
-            weight_sum = n_samples
-            loss = float(np.add.reduce(per_sample)) / n_samples
-        else:
-            weight_sum = float(sample_weight.sum())
-            loss = float(np.dot(sample_weight, per_sample) / weight_sum)
+            derivatives[-1](activations[-1], delta, tape.preactivations[-1])
+        weight_sum, loss = _weighted_mean(per_sample, sample_weight)
+        if sample_weight is not None:
             delta *= sample_weight[:, None]
 
         for i in range(len(coefs) - 1, -1, -1):
@@ -331,31 +316,32 @@ class Network:
             if i > 0:
                 next_delta = deltas[i - 1]
                 np.dot(delta, coefs[i].T, out=next_delta)
-                mask = masks[i - 1] if masks else None
-                if mask is not None:
-                    next_delta *= mask
-                    inputs = outputs[i - 1]  # the output before thinning
+                if tape.masks[i - 1] is not None:
+                    next_delta *= tape.masks[i - 1]
                 if derivatives[i - 1] is not None:
-                    derivatives[i - 1](inputs, next_delta, i - 1)
+                    derivatives[i - 1](tape.outputs[i - 1], next_delta,
+                                       tape.preactivations[i - 1])
                 delta = next_delta
+        tape.deltas = deltas
 
         loss += self._add_penalty(params, grad) / weight_sum
         grad /= weight_sum
         return loss, grad
 
-    def loss_gradient(self, params, X, y, sample_weight=None, grad=None):
-        """Forward and backward in one call: ``(loss, grad)`` at ``params``."""
-        activations = self.forward(params, X, training=True)
-        return self.backward(params, activations, y, sample_weight, grad)
+    def loss_gradient(self, params, X, y, sample_weight=None, grad=None, *, rng=None,
+                      workspace=None):
+        """Forward (in training mode) and backward in one call: ``(loss, grad)``."""
+        tape = self.forward(params, X, training=True, rng=rng, workspace=workspace)
+        return self.backward(params, tape, y, sample_weight, grad, workspace=workspace)
 
-    def _derivative_caller(self, activation):
-        """A callable ``(output, delta, layer)``, or None for the identity."""
+    @staticmethod
+    def _derivative_caller(activation):
+        """A callable ``(output, delta, preactivation)``, or None for the identity."""
         if activation.needs_input:
-            return lambda output, delta, layer: activation.derivative(
-                output, delta, self.preactivations_[layer])
+            return activation.derivative
         if activation.name == "identity":
             return None
-        return lambda output, delta, layer: activation.derivative(output, delta)
+        return lambda output, delta, preactivation: activation.derivative(output, delta)
 
     def _grad_views(self, grad):
         cached_grad, views = self._gradient_views
@@ -422,7 +408,8 @@ class Network:
                 coef[:, too_long] *= self.max_norm / norms[too_long]
         return params
 
-    def constrained_loss_gradient(self, params, X, y, sample_weight=None, grad=None):
+    def constrained_loss_gradient(self, params, X, y, sample_weight=None, grad=None, *,
+                                  rng=None):
         """``(loss, grad)`` of ``w -> loss(P(w))``, ``P`` the max-norm projection.
 
         For optimizers that cannot be constrained (scipy's line searches): they
@@ -434,11 +421,11 @@ class Network:
         :meth:`loss_gradient`.
         """
         if self.max_norm is None:
-            return self.loss_gradient(params, X, y, sample_weight, grad)
+            return self.loss_gradient(params, X, y, sample_weight, grad, rng=rng)
         coefs, _ = self.unpack(params)
         norms = [np.sqrt(np.einsum("ij,ij->j", coef, coef)) for coef in coefs]
         self.constrain(params)
-        loss, grad = self.loss_gradient(params, X, y, sample_weight, grad)
+        loss, grad = self.loss_gradient(params, X, y, sample_weight, grad, rng=rng)
         grad_coefs, _ = self._grad_views(grad)
         for coef, grad_coef, norm in zip(coefs, grad_coefs, norms, strict=True):
             too_long = norm > self.max_norm
@@ -450,19 +437,21 @@ class Network:
                 grad_coef[:, too_long] = pulled_back
         return loss, grad
 
-    def _rng(self):
+    def _rng(self, rng=None):
+        if rng is not None:
+            return rng
         if self.random_state is None or isinstance(self.random_state,
                                                    (int, np.integer)):
             self.random_state = np.random.RandomState(self.random_state)
         return self.random_state
 
-    def _noisy(self, X):
+    def _noisy(self, X, rng=None):
         noisy = X.toarray() if sp.issparse(X) else np.array(X, dtype=self.dtype)
-        noisy += self.input_noise * self._rng().standard_normal(X.shape)
+        noisy += self.input_noise * self._rng(rng).standard_normal(X.shape)
         return noisy
 
-    def _dropout_mask(self, shape, rate):
-        mask = (self._rng().random(shape) >= rate).astype(self.dtype)
+    def _dropout_mask(self, shape, rate, rng=None):
+        mask = (self._rng(rng).random(shape) >= rate).astype(self.dtype)
         mask *= 1.0 / (1.0 - rate)
         return mask
 
@@ -504,3 +493,87 @@ def _dropout_rates(dropout, n_hidden):
     if not all(0.0 <= rate < 1.0 for rate in rates):
         raise ValueError(f"Dropout rates must be in [0, 1), got {dropout!r}.")
     return rates
+
+
+@dataclass
+class Tape:
+    """What one forward pass keeps for backpropagation (see :meth:`Network.forward`).
+
+    Attributes
+    ----------
+    activations : list of arrays
+        ``[X, h_1, ..., h_L, out]``: the input, what each hidden layer fed forward
+        (after dropout) and the output layer's output (before the loss's link).
+    outputs : list of arrays
+        Each layer's output before dropout (``activations[1:]`` without dropout).
+    preactivations : list of arrays or None
+        Each layer's input to its activation, kept where the derivative needs it.
+    masks : list of arrays or None
+        Each layer's scaled dropout mask, or None.
+    deltas : list of arrays or None
+        Filled by :meth:`Network.backward`: each layer's error signal.
+    """
+
+    activations: list
+    outputs: list
+    preactivations: list
+    masks: list
+    deltas: list = None
+
+
+class Workspace:
+    """Reusable forward/backward buffers of one network, per batch size (opt-in)."""
+
+    def __init__(self, network):
+        self.network = network
+        self._by_size = {}
+
+    def buffers(self, n_samples):
+        """``(outputs, deltas, ones)`` for ``n_samples`` rows, allocated once."""
+        buffers = self._by_size.get(n_samples)
+        if buffers is None:
+            if len(self._by_size) > 4:  # e.g. partial_fit on ever-changing sizes
+                self._by_size.clear()
+            sizes, dtype = self.network.layer_sizes[1:], self.network.dtype
+            buffers = self._by_size[n_samples] = (
+                [np.empty((n_samples, n), dtype=dtype) for n in sizes],
+                [np.empty((n_samples, n), dtype=dtype) for n in sizes],
+                # Bias gradients as ones @ delta: a BLAS gemv beats a column sum.
+                np.ones(n_samples, dtype=dtype),
+            )
+        return buffers
+
+
+def _layout(shapes):
+    """``(bounds, n_coefs, n_params)`` of the flat buffer: every weight matrix, then
+    every bias vector, as ``(start, stop)`` slices."""
+    sizes = [fan_in * fan_out for fan_in, fan_out in shapes]
+    sizes += [fan_out for _, fan_out in shapes]
+    stops = np.cumsum(sizes).tolist()
+    bounds = list(zip([0] + stops[:-1], stops))
+    return bounds, sum(sizes[:len(shapes)]), stops[-1]
+
+
+def _affine(inputs, coef, intercept, out=None):
+    """``inputs @ coef + intercept``, into ``out`` when given."""
+    if sp.issparse(inputs):
+        product = inputs @ coef
+        if out is None:
+            out = np.asarray(product)
+        else:
+            out[...] = product
+    elif out is None:
+        out = inputs @ coef
+    else:
+        np.dot(inputs, coef, out=out)
+    out += intercept
+    return out
+
+
+def _weighted_mean(per_sample, sample_weight):
+    """``(weight sum, weighted mean)`` of per-sample losses."""
+    if sample_weight is None:
+        n_samples = per_sample.shape[0]
+        return n_samples, float(np.add.reduce(per_sample)) / n_samples
+    weight_sum = float(sample_weight.sum())
+    return weight_sum, float(np.dot(sample_weight, per_sample) / weight_sum)

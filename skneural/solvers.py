@@ -1,38 +1,30 @@
 """Pluggable solvers: objects that hold hyperparameters, with explicit state.
 
-The protocol (see DESIGN.md, "Solvers"):
+The protocol (see DESIGN.md, "Solvers"): at most three members.
 
 * A solver object holds **hyperparameters only**, exposed through ``get_params`` /
   ``set_params`` so ``GridSearchCV`` can search ``solver__<name>`` and ``clone`` copies
-  it. Training never mutates it.
-* ``state = solver.init(params)`` creates the mutable state (velocities, moments,
-  step sizes, the current learning rate ...): a dict of arrays and numbers, so it
-  pickles and can live on the estimator between ``partial_fit`` calls.
-* ``state, loss = solver.step(params, grad_fn, state)`` updates the flat parameter
-  buffer ``params`` **in place**. ``grad_fn(params)`` returns ``(loss, flat_grad)`` on
-  the current batch; ``loss`` is the batch loss before the update. ``flat_grad`` is a
-  buffer the caller reuses: copy what must outlive the step.
-* ``solver.end_epoch(state, n_samples_seen)`` runs after each epoch (learning-rate
-  schedules); ``solver.on_plateau(state, message, verbose)`` is called when the loss or
-  validation score stopped improving and returns True to stop training, False to go on
-  (the ``"adaptive"`` schedule divides the learning rate instead of stopping).
-* ``solver.resume(state)`` is called when ``partial_fit`` continues from a state made
-  by an earlier copy of the solver, so hyperparameters changed with ``set_params``
-  in between take effect (see :meth:`Solver.resume`).
-* Every step-based solver with a learning rate keeps its current base learning rate
-  in ``state["learning_rate"]`` (initialised from ``learning_rate_init``) and reads it
-  at each step, so learning-rate schedules act on any solver by changing that entry.
-  Rprop has per-weight step sizes and no learning rate.
-* ``full_batch = True`` (a class attribute) makes the training loop feed the whole
-  training set at each step, whatever ``batch_size`` says: sign-based and
-  line-search methods need a deterministic gradient. Rprop, L-BFGS and CG are
-  full-batch; SGD, AdaptiveGains, RMSprop and Adam train online
+  it. Training never changes them.
+* ``state = solver.init(params)`` creates the solver's state (velocities, moments,
+  step sizes, a step counter ...): a dict of arrays and numbers, documented in each
+  class, so it pickles, loads with skops, and lives in the estimator's training state
+  between ``partial_fit`` calls. Scratch space is not state: solvers get it from
+  :meth:`Solver._scratch`, which is never pickled.
+* ``state, loss = solver.step(params, grad_fn, state, learning_rate)`` updates the
+  flat parameter buffer ``params`` **in place**. ``grad_fn(params)`` returns
+  ``(loss, flat_grad)`` on the current batch; ``loss`` is the batch loss before the
+  update. ``flat_grad`` is a buffer the caller reuses: copy what must outlive the
+  next call. ``learning_rate`` comes from the schedule (:mod:`skneural.schedules`):
+  ``learning_rate_init`` times the schedule's factor; solvers without a
+  ``learning_rate_init`` (Rprop, vSGD) are passed None and set their own steps.
+* ``full_batch = True`` (a class attribute) makes the trainer feed the whole
+  training set at each step, whatever ``batch_size`` says: sign-based methods need a
+  deterministic gradient. SGD, AdaptiveGains, RMSprop, vSGD and Adam train online
   (``batch_size=1``), on mini-batches or on the full batch (``batch_size >=
   n_samples``).
-* A solver with a ``minimize(params, fun, *, max_iter, tol, callback)`` method (L-BFGS,
-  CG) runs the whole optimization itself; ``fun(params)`` returns ``(loss, grad)`` on
-  the full training set and ``callback`` is called after each iteration, which fills
-  ``loss_curve_``.
+
+Minimizers (L-BFGS and CG, :mod:`skneural.minimizers`) run the whole optimization
+themselves instead: ``minimize(params, fun, *, max_iter, tol, callback)``.
 
 String names
 ------------
@@ -72,7 +64,7 @@ reaches >= 0.93 five-fold accuracy on scikit-learn's digits are in
 Writing a solver
 ----------------
 Subclass :class:`Solver`, store the hyperparameters verbatim in ``__init__`` and
-implement ``init`` and ``step``; honour ``state["learning_rate"]`` so schedules apply::
+implement ``init`` and ``step``; use the ``learning_rate`` argument so schedules apply::
 
     class SignSGD(Solver):
         \"\"\"Step every weight by the learning rate against its gradient's sign.\"\"\"
@@ -81,11 +73,11 @@ implement ``init`` and ``step``; honour ``state["learning_rate"]`` so schedules 
             self.learning_rate_init = learning_rate_init
 
         def init(self, params):
-            return self._learning_rate_state()
+            return {}
 
-        def step(self, params, grad_fn, state):
+        def step(self, params, grad_fn, state, learning_rate):
             loss, grad = grad_fn(params)
-            params -= state["learning_rate"] * np.sign(grad)
+            params -= learning_rate * np.sign(grad)
             return state, loss
 
     MLPClassifier(solver=SignSGD(learning_rate_init=0.003)).fit(X, y)
@@ -108,7 +100,8 @@ True
 import inspect
 
 import numpy as np
-import scipy.optimize
+
+from ._registry import Registry
 
 __all__ = ["Solver", "SGD", "AdaptiveGains", "RMSprop", "Rprop", "Adam", "LBFGS", "CG",
            "SOLVERS", "RPROP_VARIANTS", "register", "get", "from_estimator_params",
@@ -170,47 +163,21 @@ class Solver:
         """Return the initial solver state for the flat parameter buffer ``params``."""
         return {}
 
-    def step(self, params, grad_fn, state):
+    def step(self, params, grad_fn, state, learning_rate):
         """Update ``params`` in place; return ``(state, loss)``."""
         raise NotImplementedError
 
-    def end_epoch(self, state, n_samples_seen):
-        """Hook called after each epoch with the number of samples seen so far."""
-        return state
+    def _scratch(self, params, k=0):
+        """Scratch buffer ``k`` shaped like ``params``: allocated once per fit, kept
+        on the solver object for the following steps and never pickled."""
+        scratch = self.__dict__.setdefault("_scratch_buffers", {})
+        key = (k, params.shape, params.dtype)
+        if key not in scratch:
+            scratch[key] = np.empty_like(params)
+        return scratch[key]
 
-    def on_plateau(self, state, message, verbose=False):
-        """Called when training stopped improving; return True to stop."""
-        if verbose:
-            print(message + " Stopping.")
-        return True
-
-    def resume(self, state):
-        """Prepare a state made by an earlier copy of this solver for more steps.
-
-        ``partial_fit`` rebuilds the solver from the estimator's parameters at every
-        call but keeps the state, so hyperparameters read at each step (momentum,
-        rho, eta_plus, ...) take effect at once. The learning rate lives in the
-        state, so a changed ``learning_rate_init`` rescales it: the current rate is
-        multiplied by ``new / old`` ``learning_rate_init``, which keeps the factor
-        any schedule has applied so far (invscaling, adaptive divisions, ...).
-        """
-        old = state.get("learning_rate_init")
-        new = getattr(self, "learning_rate_init", None)
-        if "learning_rate" in state and old is not None and new is not None \
-                and float(new) != old:
-            state["learning_rate"] *= float(new) / old
-            state["learning_rate_init"] = float(new)
-        return state
-
-    def current_learning_rate(self, state):
-        """The learning rate in use (for display), or None."""
-        return state.get("learning_rate")
-
-    def _learning_rate_state(self):
-        """State entries of the learning-rate convention (see the module docs)."""
-        learning_rate_init = float(self.learning_rate_init)
-        return {"learning_rate": learning_rate_init,
-                "learning_rate_init": learning_rate_init}
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_scratch_buffers"}
 
 
 class SGD(Solver):
@@ -229,17 +196,15 @@ class SGD(Solver):
 
     Trains online (``batch_size=1``), on mini-batches or on the full batch.
 
+    The schedules ("constant", "invscaling", "adaptive", ...) are the estimator's
+    ``learning_rate`` (:mod:`skneural.schedules`); they set ``lr`` at each step.
+
+    State: ``velocity`` (array like params).
+
     Parameters
     ----------
     learning_rate_init : float, default=0.001
         Initial learning rate.
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Schedule, with scikit-learn's meaning: ``invscaling`` sets
-        ``lr = learning_rate_init / (t + 1) ** power_t`` after each epoch, ``t`` the
-        number of samples seen; ``adaptive`` divides ``lr`` by 5 each time training
-        stops improving, and stops once ``lr <= 1e-6``.
-    power_t : float, default=0.5
-        Exponent of the ``invscaling`` schedule.
     momentum : float, default=0.9
         Momentum ``mu``, in [0, 1]; 0 is plain SGD.
     nesterovs_momentum : bool, default=True
@@ -258,31 +223,24 @@ class SGD(Solver):
     >>> w = np.array([1.0])
     >>> state = solver.init(w)
     >>> for _ in range(2):
-    ...     state, loss = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state)
+    ...     state, loss = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state, 0.1)
     >>> w.round(6)     # v1 = -0.1, w1 = 0.9; v2 = -0.05 - 0.09, w2 = 0.76
     array([0.76])
     """
 
-    def __init__(self, learning_rate_init=0.001, learning_rate="constant", power_t=0.5,
-                 momentum=0.9, nesterovs_momentum=True):
+    def __init__(self, learning_rate_init=0.001, momentum=0.9, nesterovs_momentum=True):
         self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.power_t = power_t
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
 
     def init(self, params):
-        return {
-            **self._learning_rate_state(),
-            "velocity": np.zeros_like(params),
-            "scratch": np.empty_like(params),
-        }
+        return {"velocity": np.zeros_like(params)}
 
-    def step(self, params, grad_fn, state):
+    def step(self, params, grad_fn, state, learning_rate):
         loss, grad = grad_fn(params)
-        lr, mu = state["learning_rate"], self.momentum
-        velocity, scaled_grad = state["velocity"], state["scratch"]
-        np.multiply(grad, lr, out=scaled_grad)
+        mu = self.momentum
+        velocity, scaled_grad = state["velocity"], self._scratch(params)
+        np.multiply(grad, learning_rate, out=scaled_grad)
         velocity *= mu
         velocity -= scaled_grad
         if self.nesterovs_momentum:
@@ -290,25 +248,6 @@ class SGD(Solver):
         else:
             params += velocity
         return state, loss
-
-    def end_epoch(self, state, n_samples_seen):
-        if self.learning_rate == "invscaling":
-            state["learning_rate"] = (
-                float(self.learning_rate_init) / (n_samples_seen + 1) ** self.power_t
-            )
-        return state
-
-    def on_plateau(self, state, message, verbose=False):
-        if self.learning_rate != "adaptive":
-            return super().on_plateau(state, message, verbose)
-        if state["learning_rate"] <= 1e-6:
-            if verbose:
-                print(message + " Learning rate too small. Stopping.")
-            return True
-        state["learning_rate"] /= 5.0
-        if verbose:
-            print(message + " Setting learning rate to %f" % state["learning_rate"])
-        return False
 
 
 class AdaptiveGains(Solver):
@@ -339,7 +278,7 @@ class AdaptiveGains(Solver):
     Parameters
     ----------
     learning_rate_init : float, default=0.001
-        Global learning rate ``lr`` (``state["learning_rate"]``).
+        Global learning rate ``lr``.
     momentum : float, default=0.0
         Momentum of the velocity, in [0, 1).
     gain_increase : float, default=0.05
@@ -364,7 +303,7 @@ class AdaptiveGains(Solver):
     >>> w = np.array([1.0, -1.0])
     >>> state = solver.init(w)
     >>> for _ in range(2):
-    ...     state, loss = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state)
+    ...     state, loss = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state, 0.1)
     >>> state["gains"]      # same sign twice: 1 + 0.05
     array([1.05, 1.05])
     """
@@ -384,23 +323,19 @@ class AdaptiveGains(Solver):
                 f"AdaptiveGains needs 0 < gain_min <= 1 <= gain_max (gains start at "
                 f"1), got gain_min={self.gain_min}, gain_max={self.gain_max}."
             )
-        return {
-            **self._learning_rate_state(),
-            "gains": np.ones_like(params),
-            "velocity": np.zeros_like(params),
-            "scratch": np.empty_like(params),
-        }
+        return {"gains": np.ones_like(params), "velocity": np.zeros_like(params)}
 
-    def step(self, params, grad_fn, state):
+    def step(self, params, grad_fn, state, learning_rate):
         loss, grad = grad_fn(params)
-        gains, velocity, scratch = state["gains"], state["velocity"], state["scratch"]
+        gains, velocity = state["gains"], state["velocity"]
+        scratch = self._scratch(params)
         np.multiply(grad, velocity, out=scratch)  # < 0 where g agrees with the step
         # ufuncs with where= rather than boolean indexing: half the time per step.
         np.add(gains, self.gain_increase, out=gains, where=scratch < 0)
         np.multiply(gains, self.gain_decrease, out=gains, where=scratch > 0)
         np.clip(gains, self.gain_min, self.gain_max, out=gains)
         np.multiply(grad, gains, out=scratch)
-        scratch *= state["learning_rate"]
+        scratch *= learning_rate
         velocity *= self.momentum
         velocity -= scratch
         params += velocity
@@ -428,7 +363,7 @@ class RMSprop(Solver):
     Parameters
     ----------
     learning_rate_init : float, default=0.001
-        Learning rate ``lr`` (``state["learning_rate"]``).
+        Learning rate ``lr``.
     rho : float, default=0.9
         Decay of the mean square, in [0, 1) (torch calls it ``alpha``).
     epsilon : float, default=1e-8
@@ -452,7 +387,7 @@ class RMSprop(Solver):
     >>> solver = RMSprop(learning_rate_init=0.01, rho=0.9, epsilon=0.0)
     >>> w = np.array([2.0])
     >>> state = solver.init(w)
-    >>> state, loss = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state)
+    >>> state, loss = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state, 0.01)
     >>> w.round(6)   # 2 - 0.01 * 2 / sqrt(0.1 * 4)
     array([1.968377])
     """
@@ -467,17 +402,15 @@ class RMSprop(Solver):
 
     def init(self, params):
         return {
-            **self._learning_rate_state(),
             "square_avg": np.zeros_like(params),
             "grad_avg": np.zeros_like(params),
             "momentum_buffer": np.zeros_like(params),
-            "scratch": np.empty_like(params),
         }
 
-    def step(self, params, grad_fn, state):
+    def step(self, params, grad_fn, state, learning_rate):
         loss, grad = grad_fn(params)
         rho = self.rho
-        square_avg, denom = state["square_avg"], state["scratch"]
+        square_avg, denom = state["square_avg"], self._scratch(params)
         square_avg *= rho
         np.square(grad, out=denom)
         denom *= 1 - rho
@@ -498,7 +431,7 @@ class RMSprop(Solver):
             buffer *= self.momentum
             buffer += denom
             denom[...] = buffer
-        denom *= state["learning_rate"]
+        denom *= learning_rate
         params -= denom
         return state, loss
 
@@ -571,7 +504,7 @@ class Rprop(Solver):
     >>> w = np.array([1.0, -0.05])
     >>> state = solver.init(w)
     >>> for _ in range(2):
-    ...     state, loss = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state)
+    ...     state, loss = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state, None)
     >>> w.round(6)      # steps 0.1 then 0.12; the second weight overshoots
     array([0.78, 0.05])
     """
@@ -613,11 +546,8 @@ class Rprop(Solver):
             "prev_loss": np.inf,
         }
 
-    def resume(self, state):
-        self._check()
-        return state
-
-    def step(self, params, grad_fn, state):
+    def step(self, params, grad_fn, state, learning_rate=None):
+        self._check()  # hyperparameters may change between partial_fit calls
         loss, grad = grad_fn(params)
         step_size, prev_grad = state["step_size"], state["prev_grad"]
         prev_update = state["prev_update"]
@@ -664,7 +594,7 @@ class Adam(Solver):
     Parameters
     ----------
     learning_rate_init : float, default=0.001
-        Base learning rate ``lr`` (``state["learning_rate"]``).
+        Base learning rate ``lr``.
     beta_1 : float, default=0.9
         Decay of the first-moment estimate, in [0, 1).
     beta_2 : float, default=0.999
@@ -686,20 +616,15 @@ class Adam(Solver):
         self.epsilon = epsilon
 
     def init(self, params):
-        return {
-            "t": 0,
-            **self._learning_rate_state(),
-            "m": np.zeros_like(params),
-            "v": np.zeros_like(params),
-            "scratch": np.empty_like(params),
-        }
+        return {"t": 0, "m": np.zeros_like(params), "v": np.zeros_like(params)}
 
-    def step(self, params, grad_fn, state):
+    def step(self, params, grad_fn, state, learning_rate):
         loss, grad = grad_fn(params)
         state["t"] += 1
         t = state["t"]
-        lr_t = state["learning_rate"] * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
-        self._update(params, grad, state["m"], state["v"], state["scratch"], lr_t=lr_t)
+        lr_t = learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        self._update(params, grad, state["m"], state["v"], self._scratch(params),
+                     lr_t=lr_t)
         return state, loss
 
     def _update(self, params, grad, m, v, tmp, *, lr_t):
@@ -718,67 +643,12 @@ class Adam(Solver):
         params -= tmp
 
 
-class LBFGS(Solver):
-    """Limited-memory BFGS through ``scipy.optimize.minimize(method="L-BFGS-B")``.
+from .minimizers import CG, LBFGS  # noqa: E402  (they build on Solver)
 
-    A quasi-Newton method on the full-batch objective (Liu & Nocedal 1989). The
-    estimator's ``max_iter`` and ``tol`` become scipy's ``maxiter`` and ``gtol``;
-    ``loss_curve_`` gets the loss after each iteration. **Full batch**: it always
-    sees the whole training set (its line search needs a deterministic objective),
-    so ``batch_size`` and ``shuffle`` are ignored and there is no ``partial_fit``.
-
-    Parameters
-    ----------
-    max_fun : int, default=15000
-        Maximum number of loss/gradient evaluations.
-
-    References
-    ----------
-    D. C. Liu and J. Nocedal, "On the limited memory BFGS method for large scale
-    optimization", Mathematical Programming 45, 1989.
-    """
-
-    full_batch = True
-
-    def __init__(self, max_fun=15000):
-        self.max_fun = max_fun
-
-    def minimize(self, params, fun, *, max_iter, tol, callback=None):
-        """Minimize ``fun`` from ``params``; return scipy's ``OptimizeResult``."""
-        return scipy.optimize.minimize(
-            fun, params, method="L-BFGS-B", jac=True, callback=callback,
-            options={"maxfun": self.max_fun, "maxiter": max_iter, "gtol": tol},
-        )
-
-
-class CG(Solver):
-    """Nonlinear conjugate gradient through ``scipy.optimize.minimize(method="CG")``.
-
-    Polak-Ribiere conjugate directions with a Wolfe line search, on the full-batch
-    objective. The estimator's ``max_iter`` and ``tol`` become scipy's ``maxiter``
-    and ``gtol`` (the largest absolute gradient entry at which to stop);
-    ``loss_curve_`` gets the loss after each iteration. **Full batch**: it always sees
-    the whole training set (conjugacy and the line search assume a fixed objective),
-    so ``batch_size`` and ``shuffle`` are ignored and there is no ``partial_fit``.
-
-    References
-    ----------
-    E. Polak and G. Ribiere (1969); J. Nocedal and S. J. Wright, "Numerical
-    Optimization", 2nd ed., section 5.2 (2006); M. F. Moller, "A scaled conjugate
-    gradient algorithm for fast supervised learning", Neural Networks 6, 1993.
-    """
-
-    full_batch = True
-
-    def minimize(self, params, fun, *, max_iter, tol, callback=None):
-        """Minimize ``fun`` from ``params``; return scipy's ``OptimizeResult``."""
-        return scipy.optimize.minimize(
-            fun, params, method="CG", jac=True, callback=callback,
-            options={"maxiter": max_iter, "gtol": tol},
-        )
-
-
-SOLVERS = {}
+SOLVERS = Registry(
+    "solver", lambda obj: False,
+    hint="Or pass a solver object (see skneural.solvers).",
+)
 
 
 def register(name, factory, *, overwrite=False):
@@ -789,20 +659,14 @@ def register(name, factory, *, overwrite=False):
     ``learning_rate_init``, ``momentum`` and the other scikit-learn-named parameters.
     The estimators accept registered names at once.
     """
-    if name in SOLVERS and not overwrite:
-        raise ValueError(
-            f"A solver named {name!r} is already registered; "
-            "pass overwrite=True to replace it."
-        )
-    SOLVERS[name] = factory
-    return factory
+    return SOLVERS.register(name, factory, overwrite=overwrite)
 
 
 def _pick(params, *names):
     return {name: params[name] for name in names if name in params}
 
 
-_SGD_PARAMS = ("learning_rate_init", "learning_rate", "power_t", "momentum")
+_SGD_PARAMS = ("learning_rate_init", "momentum")
 
 register("sgd", lambda p: SGD(**_pick(p, *_SGD_PARAMS, "nesterovs_momentum")))
 register("momentum", lambda p: SGD(**_pick(p, *_SGD_PARAMS), nesterovs_momentum=False))
@@ -821,14 +685,7 @@ register("cg", lambda p: CG())
 def from_estimator_params(solver, estimator_params):
     """Solver object for an estimator's ``solver`` parameter (a name or an object)."""
     if isinstance(solver, str):
-        try:
-            factory = SOLVERS[solver]
-        except KeyError:
-            raise ValueError(
-                f"Unknown solver {solver!r}. Registered solvers: {sorted(SOLVERS)}, "
-                "or pass a solver object (see skneural.solvers)."
-            ) from None
-        return factory(estimator_params)
+        return SOLVERS.get(solver)(estimator_params)
     if not (hasattr(solver, "step") or hasattr(solver, "minimize")):
         raise ValueError(
             f"solver must be a registered name or an object with a step() or "

@@ -228,12 +228,12 @@ def test_gradient_with_dropout_and_noise_matches_finite_differences(dropout,
     X, y = _problem(network, "log_loss", rng, n_samples=8)
 
     def loss_gradient(p):
-        network.random_state = np.random.RandomState(42)
-        return network.loss_gradient(p, X, y)
+        return network.loss_gradient(p, X, y, rng=np.random.RandomState(42))
 
     grad = loss_gradient(params)[1]
     if np.any(np.asarray(dropout) > 0):
-        assert any(mask is not None for mask in network.dropout_masks_)
+        tape = network.forward(params, X, training=True, rng=np.random.RandomState(42))
+        assert any(mask is not None for mask in tape.masks)
     numerical = _finite_difference_gradient(lambda p: loss_gradient(p)[0], params)
     assert _relative_error(grad, numerical) < 1e-6
 
@@ -415,9 +415,9 @@ class RecordingSolver:
     def init(self, params):
         return self.inner.init(params)
 
-    def step(self, params, grad_fn, state):
+    def step(self, params, grad_fn, state, learning_rate):
         self.seen.append(params.copy())
-        return self.inner.step(params, grad_fn, state)
+        return self.inner.step(params, grad_fn, state, learning_rate)
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -505,12 +505,13 @@ def test_input_noise_statistics_and_training_only():
     network = Network([3, 2, 1], "relu", input_noise=0.5, random_state=0)
     params = network.init_params(np.random.RandomState(0))
     X = np.full((20000, 3), 2.0)
-    noisy = network.forward(params, X, training=True)[0]
+    noisy = network.forward(params, X, training=True).activations[0]
     assert noisy.std() == pytest.approx(0.5, rel=0.02)
     assert noisy.mean() == pytest.approx(2.0, abs=0.01)
-    assert network.forward(params, X, training=False)[0] is X
+    assert network.forward(params, X, training=False).activations[0] is X
     # Sparse inputs are densified for the noise.
-    sparse = network.forward(params, sp.csr_matrix(X[:10]), training=True)[0]
+    sparse = network.forward(params, sp.csr_matrix(X[:10]),
+                             training=True).activations[0]
     assert not sp.issparse(sparse) and sparse.std() > 0.1
 
 
@@ -520,18 +521,19 @@ def test_inverted_dropout_statistics():
     coefs = [np.ones((2, 4000)), np.ones((4000, 1))]
     params = network.pack(coefs, [np.zeros(4000), np.zeros(1)])
     X = np.ones((5, 2))  # every hidden unit outputs 2 without dropout
-    hidden = network.forward(params, X, training=True)[1]
+    hidden = network.forward(params, X, training=True).activations[1]
     assert np.mean(hidden == 0) == pytest.approx(rate, abs=0.01)
     np.testing.assert_allclose(hidden[hidden != 0], 2.0 / (1 - rate))
     assert hidden.mean() == pytest.approx(2.0, rel=0.02)
-    np.testing.assert_array_equal(network.forward(params, X, training=False)[1], 2.0)
+    np.testing.assert_array_equal(
+        network.forward(params, X, training=False).activations[1], 2.0)
 
 
 def test_per_layer_dropout_rates():
     network = Network([3, 500, 500, 1], "relu", dropout=[0.0, 0.9], random_state=0)
     params = network.init_params(np.random.RandomState(0))
-    network.forward(params, np.ones((4, 3)), training=True)
-    first, second = network.dropout_masks_[:2]
+    tape = network.forward(params, np.ones((4, 3)), training=True)
+    first, second = tape.masks[:2]
     assert first is None
     assert np.mean(second == 0) == pytest.approx(0.9, abs=0.02)
 

@@ -6,7 +6,7 @@ that cannot hold by construction, each with its reason.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skneural import MLPClassifier, MLPRegressor, PerceptronClassifier, activations
+from skneural import MLPClassifier, MLPRegressor, PerceptronClassifier
 from skneural.solvers import RMSprop
 
 # scikit-learn's own test settings for its MLPs use max_iter=100 (instance_generator).
@@ -24,7 +24,7 @@ ESTIMATORS = [
     MLPClassifier(solver="cg", max_iter=100),
     # The catalogue: activations, initializers, penalties, constraints, noise, dropout.
     MLPClassifier((32, 16), max_iter=100,
-                  activation=["gelu", activations.leaky_relu(0.1)],
+                  activation=["gelu", "leaky_relu(negative_slope=0.1)"],
                   weight_init="he_uniform", penalty="elasticnet", l1_ratio=0.5,
                   max_norm=2.0, input_noise=0.05, dropout=[0.2, 0.1]),
     MLPClassifier(max_iter=100, activation="lecun_tanh", penalty="l1", max_norm=3.0,

@@ -299,7 +299,7 @@ def test_partial_fit_label_checks():
 @pytest.mark.parametrize(
     "params, message",
     [
-        (dict(hidden_layer_sizes=(10, 0)), "hidden_layer_sizes must be > 0"),
+        (dict(hidden_layer_sizes=(10, 0)), "hidden_layer_sizes must be integers > 0"),
         (dict(hidden_layer_sizes=-3), "hidden_layer_sizes"),
         (dict(activation="sigmoidal"), "'activation' parameter"),
         (dict(solver="newton"), "'solver' parameter"),

@@ -133,11 +133,17 @@ def test_manual_forward_backward_matches_hand_computation():
     expected = {"W2": h.T @ d_out, "b2": d_out.sum(0), "W1": X.T @ d_hidden,
                 "b1": d_hidden.sum(0)}
 
-    activations_ = network.forward(params, X)
-    np.testing.assert_allclose(activations_[1], h)
-    np.testing.assert_allclose(activations_[2], o)
-    loss, grad = network.backward(params, activations_, y)
+    tape = network.forward(params, X)
+    # A second forward pass (other inputs, same batch size) leaves the tape intact.
+    network.forward(params, X[::-1] + 1.0)
+    np.testing.assert_allclose(tape.activations[1], h)
+    np.testing.assert_allclose(tape.activations[2], o)
+    loss, grad = network.backward(params, tape, y)
     np.testing.assert_allclose(loss, expected_loss)
+    # The per-layer error signals, for teaching: the summed loss's derivative with
+    # respect to each layer's pre-activations (the hand-computed deltas times n).
+    np.testing.assert_allclose(tape.deltas[1], d_out * len(X))
+    np.testing.assert_allclose(tape.deltas[0], d_hidden * len(X))
     (gW1, gW2), (gb1, gb2) = network.unpack(grad)
     for got, name in [(gW1, "W1"), (gW2, "W2"), (gb1, "b1"), (gb2, "b2")]:
         np.testing.assert_allclose(got, expected[name], err_msg=name)
@@ -195,4 +201,5 @@ def test_float32_network_stays_float32():
     y = np.eye(2, dtype=np.float32)[[0, 1, 0, 1, 1]]
     loss, grad = network.loss_gradient(params, X, y)
     assert params.dtype == grad.dtype == np.float32
-    assert all(a.dtype == np.float32 for a in network.forward(params, X)[1:])
+    assert all(a.dtype == np.float32
+               for a in network.forward(params, X).activations[1:])

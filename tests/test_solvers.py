@@ -25,6 +25,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skneural import MLPClassifier, MLPRegressor
 from skneural import solvers as solvers_module
+from skneural.schedules import Adaptive, InvScaling, make_schedule
 from skneural.solvers import (
     CG,
     LBFGS,
@@ -73,9 +74,10 @@ def run(solver, n_steps, w0=W0):
         return quad_loss(list(p)), buffer
 
     state = solver.init(w)
+    learning_rate = getattr(solver, "learning_rate_init", None)
     trajectory = []
     for _ in range(n_steps):
-        state, _ = solver.step(w, grad_fn, state)
+        state, _ = solver.step(w, grad_fn, state, learning_rate)
         trajectory.append(w.copy())
     return np.array(trajectory), state
 
@@ -122,33 +124,39 @@ def test_sgd_matches_published_rules(momentum, nesterov):
 
 def test_sgd_matches_sklearn_optimizer_with_invscaling():
     w = np.array(W0)
-    solver = SGD(learning_rate_init=0.2, learning_rate="invscaling", power_t=0.5,
-                 momentum=0.8, nesterovs_momentum=True)
-    state = solver.init(w)
+    solver = SGD(learning_rate_init=0.2, momentum=0.8, nesterovs_momentum=True)
+    schedule = InvScaling(power_t=0.5)
+    state, schedule_state = solver.init(w), schedule.init()
     w_sk = np.array(W0)
     sk = SGDOptimizer([w_sk], learning_rate_init=0.2, lr_schedule="invscaling",
                       momentum=0.8, nesterov=True, power_t=0.5)
     for epoch in range(4):
         for _ in range(3):
             state, _ = solver.step(w, lambda p: (0.0, np.array(quad_grad(list(p)))),
-                                   state)
+                                   state, schedule.learning_rate(schedule_state, 0.2))
             sk.update_params([w_sk], [np.array(quad_grad(list(w_sk)))])
-        state = solver.end_epoch(state, 10 * (epoch + 1))
+        schedule.after_validation(schedule_state, {"t": 10 * (epoch + 1)})
         sk.iteration_ends(10 * (epoch + 1))
-        assert state["learning_rate"] == pytest.approx(0.2 / (10 * (epoch + 1) + 1) ** 0.5)
+        assert schedule.learning_rate(schedule_state, 0.2) == pytest.approx(
+            0.2 / (10 * (epoch + 1) + 1) ** 0.5)
     assert_allclose(w, w_sk, rtol=0, atol=1e-14)
 
 
 def test_sgd_adaptive_schedule_divides_by_five_then_stops():
-    solver = SGD(learning_rate_init=1e-4, learning_rate="adaptive")
-    state = solver.init(np.zeros(2))
+    schedule = Adaptive()
+    state = schedule.init()
     rates = []
-    while not solver.on_plateau(state, "plateau"):
-        rates.append(state["learning_rate"])
+    progress = {"plateau": True, "base": 1e-4, "message": "plateau"}
+    while not schedule.after_validation(state, progress):
+        rates.append(schedule.learning_rate(state, 1e-4))
     # 1e-4 / 5**k while the rate before dividing is > 1e-6: k = 1, 2, 3.
     assert_allclose(rates, [2e-5, 4e-6, 8e-7])
-    # A constant schedule stops at the first plateau.
-    assert SGD().on_plateau(SGD().init(np.zeros(2)), "plateau")
+    # Epochs that improve leave the rate alone.
+    state = schedule.init()
+    assert not schedule.after_validation(state, {**progress, "plateau": False})
+    assert state["factor"] == 1.0
+    # A constant schedule leaves plateaus to the trainer, which stops.
+    assert Adaptive.handles_plateau and not make_schedule("constant").handles_plateau
 
 
 # -- Adaptive gains ------------------------------------------------------------------------
@@ -211,7 +219,7 @@ def test_adaptive_gains_hand_computed():
     w = np.array([1.0])
     state = solver.init(w)
     for expected in (0.5, 0.2375):
-        state, _ = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state)
+        state, _ = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state, 0.5)
         assert w[0] == pytest.approx(expected, abs=1e-15)
 
 
@@ -256,7 +264,7 @@ def test_rmsprop_hand_computed_and_epsilon_placement():
     # 2 - 0.1 * 2 / sqrt(0.9).
     w = np.array([2.0])
     solver = RMSprop(learning_rate_init=0.1, rho=0.9, epsilon=0.5)
-    solver.step(w, lambda p: (0.0, p.copy()), solver.init(w))
+    solver.step(w, lambda p: (0.0, p.copy()), solver.init(w), 0.1)
     assert w[0] == pytest.approx(2 - 0.2 / (math.sqrt(0.4) + 0.5), abs=1e-15)
     assert abs(w[0] - (2 - 0.2 / math.sqrt(0.9))) > 1e-3
 
@@ -386,7 +394,7 @@ def test_rprop_hand_computed():
         state = solver.init(w)
         seen = []
         for _ in range(4):
-            state, _ = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state)
+            state, _ = solver.step(w, lambda p: (0.5 * p @ p, p.copy()), state, None)
             seen.append(w[0])
         assert_allclose(seen, [0.15, 0.03, -0.114, last], atol=1e-15)
 
@@ -472,8 +480,8 @@ def test_string_names_build_the_documented_solvers():
                            beta_1=0.8, beta_2=0.95, learning_rate="invscaling",
                            power_t=0.3, nesterovs_momentum=False,
                            max_fun=77).get_params()
-    sgd_settings = dict(learning_rate_init=0.02, learning_rate="invscaling",
-                        power_t=0.3, momentum=0.5)
+    # The schedule (learning_rate, power_t) is the estimator's, not the solver's.
+    sgd_settings = dict(learning_rate_init=0.02, momentum=0.5)
     expected = {
         "sgd": SGD(nesterovs_momentum=False, **sgd_settings),
         "momentum": SGD(nesterovs_momentum=False, **sgd_settings),
@@ -531,9 +539,9 @@ def test_sgd_and_adam_names_reproduce_sklearn(name, sk_settings):
 def counting(solver_class):
     """A subclass that counts its steps in the state (the object stays untouched)."""
 
-    def step(self, params, grad_fn, state):
+    def step(self, params, grad_fn, state, learning_rate):
         state["n_steps"] = state.get("n_steps", 0) + 1
-        return solver_class.step(self, params, grad_fn, state)
+        return solver_class.step(self, params, grad_fn, state, learning_rate)
 
     return type(f"Counting{solver_class.__name__}", (solver_class,), {"step": step})
 
@@ -547,7 +555,7 @@ def test_batch_modes(solver_class, batch_size):
     reg = MLPRegressor((5,), solver=solver, batch_size=batch_size, max_iter=3,
                        random_state=0).fit(X, y)
     steps_per_epoch = 1 if solver_class.full_batch else math.ceil(30 / batch_size)
-    assert reg._solver_state["n_steps"] == 3 * steps_per_epoch
+    assert reg._training["solver"]["n_steps"] == 3 * steps_per_epoch
 
 
 def one_hidden_layer_gradient(W1, b1, W2, b2, X, y, alpha):
@@ -635,16 +643,17 @@ def test_changed_learning_rate_init_keeps_the_schedule_factor():
     reg.partial_fit(X, y).partial_fit(X, y)
     reg.set_params(learning_rate_init=4e-3).partial_fit(X, y)
     # After 3 epochs of 20 samples: 4e-3 / (60 + 1) ** 0.5, as if it had always been.
-    assert reg._solver_state["learning_rate"] == pytest.approx(4e-3 / 61**0.5)
+    rate = reg.learning_rate_init * reg._training["schedule"]["factor"]
+    assert rate == pytest.approx(4e-3 / 61**0.5)
 
 
 def test_switching_solver_between_partial_fit_calls_restarts_its_state():
     X, y = make_regression(n_samples=20, n_features=3, random_state=0)
     reg = MLPRegressor((3,), solver="sgd", random_state=0).partial_fit(X, y)
     reg.set_params(solver="adam").partial_fit(X, y)
-    assert reg._solver_state["t"] == 1
+    assert reg._training["solver"]["t"] == 1
     reg.set_params(solver="rmsprop").partial_fit(X, y)
-    assert "square_avg" in reg._solver_state
+    assert "square_avg" in reg._training["solver"]
 
 
 # -- solver objects as scikit-learn parameters -----------------------------------------
