@@ -59,6 +59,8 @@ name                          solver                             estimator param
 ``"irprop+"``, ``"irprop-"``
 ``"adam"``                    :class:`Adam` (scikit-learn's)     learning_rate_init,
                                                                  beta_1, beta_2, epsilon
+``"vsgd"``                    :class:`VSGD`                      none (it sets its own
+                                                                 learning rates)
 ``"lbfgs"``                   :class:`LBFGS`                     max_fun (max_iter, tol)
 ``"cg"``                      :class:`CG`                        (max_iter, tol)
 ============================  =================================  =======================
