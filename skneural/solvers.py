@@ -786,7 +786,7 @@ class VSGD(Solver):
         Mini-batches of the slow start, during which the weights do not move (the
         authors' code: 10 mini-batches; the ICML paper: 0.1% of the training
         samples, one at a time).
-    slow_start : float or "auto", default=2.0
+    slow_start : float >= 1 or "auto", default=2.0
         The slow start's overestimation factor ``C`` (the authors' code: 2).
         ``"auto"`` is the ICML paper's ``max(1, d / 10)``, ``d`` the number of
         parameters, chosen there for online learning with one update per sample:
@@ -805,7 +805,9 @@ class VSGD(Solver):
     -----
     The state (:meth:`init`) holds ``t``, the number of steps taken (the slow start
     included), and ``g_bar``, ``v_bar``, ``h_bar``, ``vh_bar`` and ``tau``: arrays of
-    the parameters' shape and dtype. The rates are recomputed from them each step.
+    the parameters' shape and dtype (``tau`` is 0 until the slow start ends). The
+    rates are recomputed from them each step. A ``slow_start`` below 1 would break
+    ``v_bar >= g_bar**2`` (and with it ``tau >= 1``), so it is refused.
 
     References
     ----------
@@ -847,10 +849,12 @@ class VSGD(Solver):
             raise ValueError(
                 f"VSGD needs an integer init_batches >= 1, got {self.init_batches!r}."
             )
-        if not self._slow_start_factor(params.size) > 0:
+        if not self._slow_start_factor(params.size) >= 1:
             raise ValueError(
-                f"VSGD needs slow_start > 0 or 'auto', got {self.slow_start!r}."
+                f"VSGD needs slow_start >= 1 or 'auto', got {self.slow_start!r}."
             )
+        if not self.epsilon > 0:
+            raise ValueError(f"VSGD needs epsilon > 0, got {self.epsilon!r}.")
         state = {"t": 0}
         for name in ("g_bar", "v_bar", "h_bar", "vh_bar", "tau"):
             state[name] = np.zeros_like(params)
@@ -865,7 +869,7 @@ class VSGD(Solver):
         h = np.abs(g - shifted)
         h /= np.abs(delta)
         state["t"] += 1
-        if state["t"] <= self.init_batches:
+        if not state["tau"].any():  # tau is 0 until the slow start ends
             self._slow_start_step(state, g, h, params.size)
             return state, loss
         self._update_statistics(state, g, h)
@@ -886,7 +890,7 @@ class VSGD(Solver):
         for name, value in (("g_bar", g), ("v_bar", g * g), ("h_bar", h),
                             ("vh_bar", h * h)):
             state[name] += weight * (value - state[name])
-        if state["t"] == self.init_batches:
+        if state["t"] >= self.init_batches:
             factor = self._slow_start_factor(n_params)
             state["v_bar"] *= factor
             state["h_bar"] *= factor

@@ -149,8 +149,8 @@ def test_outlier_test_can_be_turned_off_and_state_is_plain_data():
 
 def test_invalid_settings_raise():
     w = np.zeros(3)
-    for bad in [dict(init_batches=0), dict(init_batches=2.5), dict(slow_start=0.0),
-                dict(slow_start="big")]:
+    for bad in [dict(init_batches=0), dict(init_batches=2.5), dict(slow_start=0.5),
+                dict(slow_start="big"), dict(epsilon=0.0)]:
         with pytest.raises(ValueError):
             VSGD(**bad).init(w)
     # "auto" is the ICML paper's C = max(1, d / 10).
@@ -253,4 +253,28 @@ def test_partial_fit_resumes_exactly(stop_after):
         resumed.partial_fit(X, y)
     for mine, expected in zip(resumed.coefs_ + resumed.intercepts_,
                               stepped.coefs_ + stepped.intercepts_, strict=True):
+        assert_array_equal(mine, expected)
+
+
+def test_set_params_between_partial_fit_calls_takes_effect():
+    """Shortening the slow start mid-way ends it at the next step: 8 steps gathered
+    with init_batches=10, then init_batches=5, is the slow start of init_batches=9."""
+    X, y = make_classification(n_samples=64, n_features=5, random_state=0)
+    classes = np.unique(y)
+    settings = dict(hidden_layer_sizes=(4,), batch_size=16, random_state=0)
+    changed = MLPClassifier(solver=VSGD(init_batches=10), **settings)
+    for _ in range(2):  # 8 steps
+        changed.partial_fit(X, y, classes=classes)
+    changed.set_params(solver__init_batches=5)
+    reference = MLPClassifier(solver=VSGD(init_batches=9), **settings)
+    for _ in range(2):
+        reference.partial_fit(X, y, classes=classes)
+    start = reference.coefs_[0].copy()
+    assert_array_equal(changed.coefs_[0], start)  # neither has moved yet
+    for _ in range(3):
+        changed.partial_fit(X, y)
+        reference.partial_fit(X, y)
+    assert not np.array_equal(reference.coefs_[0], start)
+    for mine, expected in zip(changed.coefs_ + changed.intercepts_,
+                              reference.coefs_ + reference.intercepts_, strict=True):
         assert_array_equal(mine, expected)
