@@ -762,7 +762,8 @@ class VSGD(Solver):
     ``h_bar`` are multiplied by ``C = slow_start`` and ``vh_bar`` by ``C**2``, which
     makes the first rates about ``C**2`` times too small, and ``tau`` starts at 2.
     While the rates are too small ``tau`` grows by about one per step, so the
-    overestimate fades like ``2 C / t`` after ``t`` steps.
+    averages weigh the slow start like 2 of the ``t`` steps since, and the excess
+    fades like ``2 (C - 1) / t``.
 
     **Mini-batches.** The solver sees the mean gradient of a mini-batch, not the
     per-sample gradients of the papers' mini-batch algorithm, so each mini-batch
@@ -788,10 +789,10 @@ class VSGD(Solver):
         samples, one at a time).
     slow_start : float >= 1 or "auto", default=2.0
         The slow start's overestimation factor ``C`` (the authors' code: 2).
-        ``"auto"`` is the ICML paper's ``max(1, d / 10)``, ``d`` the number of
-        parameters, chosen there for online learning with one update per sample:
-        with mini-batches it slows the first epochs down about ``batch_size``
-        times more.
+        ``"auto"`` is the ICML paper's ``d / 10`` (at least 1, as in the authors'
+        code), ``d`` the number of parameters, chosen there for online learning
+        with one update per sample: with mini-batches, ``batch_size`` times fewer
+        updates an epoch, the slow start then lasts that many times more epochs.
     outlier_threshold : float or None, default=2.0
         ``k`` above, in standard deviations (the fd paper: 2); None turns the
         outlier test off (the ICML paper's algorithm).
