@@ -11,8 +11,9 @@ classifiers) scikit-learn's classifier parser with skl2onnx for
 Graph outputs
 -------------
 Classifiers have two outputs, as in skl2onnx: ``label``, the classes :meth:`predict`
-returns (shape (n,), or (n, n_labels) int64 for multilabel targets; integer labels
-come out as int64, strings as strings, floats and booleans as themselves), and
+returns (shape (n,), or (n, n_labels) for multilabel targets; integer, boolean and
+float labels come out as int64, as skl2onnx writes scikit-learn's classifiers, strings
+as strings), and
 ``probabilities``: :meth:`predict_proba` for :class:`~skneural.MLPClassifier`,
 :meth:`decision_function` for :class:`~skneural.PerceptronClassifier` (for two classes
 the columns ``[-score, score]``, as skl2onnx writes scikit-learn's ``Perceptron``).
@@ -66,8 +67,8 @@ from onnx.helper import np_dtype_to_tensor_dtype
 from scipy.special import erf
 from skl2onnx import to_onnx as _skl2onnx_to_onnx
 from skl2onnx import update_registered_converter
+from skl2onnx._parse import _parse_sklearn_classifier
 from skl2onnx.common.data_types import (
-    BooleanTensorType,
     DoubleTensorType,
     FloatTensorType,
     Int64TensorType,
@@ -82,7 +83,8 @@ from sklearn.utils.validation import check_is_fitted
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier
 
-__all__ = ["GraphBuilder", "register_activation", "to_onnx", "DEFAULT_TARGET_OPSET"]
+__all__ = ["DEFAULT_TARGET_OPSET", "GraphBuilder", "parse_activation_name",
+           "register_activation", "to_onnx"]
 
 #: Opsets :func:`to_onnx` targets unless told otherwise: opset 17 runs on
 #: onnxruntime >= 1.13 and every operator the converters use exists there.
@@ -186,7 +188,7 @@ def register_activation(name, builder, *, overwrite=False):
     if not callable(builder):
         raise TypeError(f"builder must be callable, got {builder!r}.")
     if name in _RECIPES and not overwrite:
-        raise ValueError(f"An ONNX recipe for {name!r} is registered; pass "
+        raise ValueError(f"An ONNX recipe for {name!r} is already registered; pass "
                          "overwrite=True to replace it.")
     _RECIPES[name] = builder
     return builder
@@ -392,25 +394,26 @@ def _mlp_raw_output(graph, model, x):
 def _classes_const(graph, classes):
     """``classes_`` as a tensor whose dtype matches the declared label output."""
     classes = np.asarray(classes)
-    if classes.dtype.kind in "iu":
+    if classes.dtype.kind in "iufb":  # float classes are integral (else not classes)
         return graph.const(classes, np.int64)
-    if classes.dtype.kind in "fb":
-        return graph.const(classes, classes.dtype)
     name = graph._scope.get_unique_variable_name("classes")
     graph._container.add_initializer(name, TensorProto.STRING, [len(classes)],
                                      [str(c).encode("utf-8") for c in classes])
     return name
 
 
-_TENSOR_TYPES = {"f4": FloatTensorType, "f8": DoubleTensorType, "i8": Int64TensorType,
-                 "b1": BooleanTensorType}
+_TENSOR_TYPES = {"f4": FloatTensorType, "f8": DoubleTensorType}
 
 
 def _tensor_type(dtype, shape):
-    dtype = np.dtype(dtype)
-    if dtype.kind in "iu":
-        dtype = np.dtype(np.int64)
-    return _TENSOR_TYPES.get(dtype.str[1:], StringTensorType)(shape)
+    return _TENSOR_TYPES.get(np.dtype(dtype).str[1:], StringTensorType)(shape)
+
+
+def _label_type(classes, shape):
+    """int64 for integer, boolean and float labels (as skl2onnx writes scikit-learn's
+    classifiers, and as its ZipMap needs), else strings."""
+    kind = np.asarray(classes).dtype.kind
+    return Int64TensorType(shape) if kind in "iufb" else StringTensorType(shape)
 
 
 # -- shape calculators and converters -----------------------------------------------------
@@ -431,7 +434,7 @@ def _classifier_shapes(operator):
     if _is_multilabel(model):
         operator.outputs[0].type = Int64TensorType([n, n_classes])
     else:
-        operator.outputs[0].type = _tensor_type(np.asarray(model.classes_).dtype, [n])
+        operator.outputs[0].type = _label_type(model.classes_, [n])
     operator.outputs[1].type = _tensor_type(dtype, [n, n_classes])
 
 
@@ -510,19 +513,27 @@ def _convert_perceptron(scope, operator, container):
     graph.op("Gather", _classes_const(graph, model.classes_), index, axis=0, output=label)
 
 
-_CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"],
+def _parse_classifier(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's classifier parser (zipmap and class-label options), after the check
+    that the model is fitted: the parser reads ``classes_`` before any converter."""
+    check_is_fitted(model)
+    return _parse_sklearn_classifier(scope, model, inputs, custom_parsers=custom_parsers)
+
+
+_CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [True, False],
                        "output_class_labels": [False, True]}
 
-for _model, _alias, _shapes, _converter, _options in [
+for _model, _alias, _shapes, _converter, _parser, _options in [
     (MLPClassifier, "SkneuralMLPClassifier", _classifier_shapes,
-     _convert_mlp_classifier, _CLASSIFIER_OPTIONS),
+     _convert_mlp_classifier, _parse_classifier, _CLASSIFIER_OPTIONS),
     (MLPRegressor, "SkneuralMLPRegressor", _regressor_shapes,
-     _convert_mlp_regressor, None),
+     _convert_mlp_regressor, None, None),
     (PerceptronClassifier, "SkneuralPerceptronClassifier", _classifier_shapes,
-     _convert_perceptron, _CLASSIFIER_OPTIONS),
+     _convert_perceptron, _parse_classifier, _CLASSIFIER_OPTIONS),
 ]:
-    update_registered_converter(_model, _alias, _shapes, _converter, options=_options)
-del _model, _alias, _shapes, _converter, _options
+    update_registered_converter(_model, _alias, _shapes, _converter, parser=_parser,
+                                options=_options)
+del _model, _alias, _shapes, _converter, _parser, _options
 
 
 # -- the shortcut ----------------------------------------------------------------------
