@@ -183,7 +183,7 @@ def register_activation(name, builder, *, overwrite=False):
     >>> def softsign(graph, x):
     ...     denominator = graph.op("Add", graph.const(1.0), graph.op("Abs", x))
     ...     return graph.op("Div", x, denominator)
-    >>> _ = register_activation("softsign", softsign)
+    >>> _ = register_activation("softsign", softsign, overwrite=True)
     """
     if not callable(builder):
         raise TypeError(f"builder must be callable, got {builder!r}.")
