@@ -402,11 +402,10 @@ def _classes_const(graph, classes):
     return name
 
 
-_TENSOR_TYPES = {"f4": FloatTensorType, "f8": DoubleTensorType}
-
-
 def _tensor_type(dtype, shape):
-    return _TENSOR_TYPES.get(np.dtype(dtype).str[1:], StringTensorType)(shape)
+    """skl2onnx's tensor type of a float32 or float64 ``dtype``."""
+    return {np.float32: FloatTensorType, np.float64: DoubleTensorType}[
+        np.dtype(dtype).type](shape)
 
 
 def _label_type(classes, shape):
