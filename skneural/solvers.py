@@ -103,6 +103,7 @@ import inspect
 
 import numpy as np
 
+from . import _jit
 from ._registry import Registry
 
 __all__ = ["Solver", "SGD", "AdaptiveGains", "RMSprop", "Rprop", "Adam", "VSGD", "LBFGS",
@@ -241,6 +242,10 @@ class SGD(Solver):
     def step(self, params, grad_fn, state, learning_rate):
         loss, grad = grad_fn(params)
         mu = self.momentum
+        if _jit.usable(params, grad, state["velocity"]):  # one fused pass
+            _jit.sgd_update(params, grad, state["velocity"], learning_rate, mu,
+                            self.nesterovs_momentum)
+            return state, loss
         velocity, scaled_grad = state["velocity"], self._scratch(params)
         np.multiply(grad, learning_rate, out=scaled_grad)
         velocity *= mu
@@ -631,6 +636,9 @@ class Adam(Solver):
 
     def _update(self, params, grad, m, v, tmp, *, lr_t):
         beta_1, beta_2 = self.beta_1, self.beta_2
+        if _jit.usable(params, grad, m, v):  # one fused pass
+            _jit.adam_update(params, grad, m, v, beta_1, beta_2, lr_t, self.epsilon)
+            return
         m *= beta_1
         np.multiply(grad, 1 - beta_1, out=tmp)
         m += tmp
