@@ -42,8 +42,10 @@ if ENABLED:
     _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
     @_jit
-    def _adam(params, grad, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
-              lr_t, epsilon):
+    def _adam(params, grad, m, v, coefficients):
+        beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, lr_t, epsilon = (
+            coefficients[0], coefficients[1], coefficients[2], coefficients[3],
+            coefficients[4], coefficients[5])
         for i in range(params.shape[0]):
             g = grad[i]
             mi = m[i] * beta_1 + g * one_minus_beta_1
@@ -88,9 +90,10 @@ if ENABLED:
 
 def adam_update(params, grad, m, v, beta_1, beta_2, lr_t, epsilon):
     """Adam's moment updates and step, in place (scikit-learn's form)."""
-    c = params.dtype.type
-    _adam(params, grad, m, v, c(beta_1), c(1 - beta_1), c(beta_2), c(1 - beta_2),
-          c(lr_t), c(epsilon))
+    # The scalars in the parameters' dtype, as NumPy's weak-scalar rules use them.
+    coefficients = np.array([beta_1, 1 - beta_1, beta_2, 1 - beta_2, lr_t, epsilon],
+                            dtype=params.dtype)
+    _adam(params, grad, m, v, coefficients)
 
 
 def sgd_update(params, grad, velocity, learning_rate, momentum, nesterov):
