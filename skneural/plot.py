@@ -98,7 +98,9 @@ class TrainingHistoryDisplay:
         log_scale : bool, default=False
             Logarithmic y-axis for the losses.
         legend : bool, default=True
-            Draw a legend with the entries of both y-axes.
+            Draw one legend with the entries of both y-axes, below the axes (outside
+            them, so it never covers a curve). Use a figure with
+            ``layout="constrained"`` (or call ``tight_layout``) to make room for it.
 
         Returns
         -------
@@ -138,14 +140,20 @@ class TrainingHistoryDisplay:
         if self.estimator_name is not None:
             ax.set_title(self.estimator_name)
         if legend:
-            handles = list(lines.values())
-            # On the upper axes, so the score curve is not drawn over the legend.
-            (ax if score_ax is None else score_ax).legend(
-                handles, [h.get_label() for h in handles], loc="best")
+            self._draw_legend(ax, list(lines.values()))
 
         self.ax_, self.score_ax_, self.figure_, self.lines_ = (
             ax, score_ax, ax.figure, lines)
         return self
+
+    @staticmethod
+    def _draw_legend(ax, handles):
+        """One legend for both y-axes, below the axes, where no curve can be."""
+        # Anchored to the bottom edge of the axes, with a pad (in font sizes) that
+        # clears the tick labels and the x label whatever the figure's size.
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper center",
+                  bbox_to_anchor=(0.5, 0.0), borderaxespad=4.5,
+                  ncol=min(len(handles), 2), frameon=False, fontsize="small")
 
     def _validation_epochs(self, n_validated):
         n_epochs = len(self.loss_curve)
