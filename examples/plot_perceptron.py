@@ -170,7 +170,8 @@ axes[1, 0].set(xticks=position, xticklabels=[f"margin {m}" for m in margins],
                title="The convergence theorem on separable data")
 axes[1, 0].legend(loc="upper left")
 axes[1, 1].plot(xor_epochs, accuracy["plain"], "o-", label="plain perceptron")
-axes[1, 1].plot(xor_epochs, accuracy["pocket"], "s--", label="pocket (fit of that many epochs)")
+axes[1, 1].plot(xor_epochs, accuracy["pocket"], "s--",
+                label="pocket (a fit of that many epochs)")
 axes[1, 1].set(ylim=(0, 1.05), xlabel="epoch", ylabel="training accuracy on XOR",
                title="XOR: the plain perceptron never settles")
 axes[1, 1].legend(loc="lower right")

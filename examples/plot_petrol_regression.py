@@ -34,8 +34,7 @@ import numpy as np
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import (KFold, RepeatedKFold, cross_val_predict,
-                                     cross_validate)
+from sklearn.model_selection import KFold, RepeatedKFold, cross_val_predict, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
