@@ -17,7 +17,12 @@ import os
 import socket
 import sys
 
+# sphinx-gallery resolves the names an example uses by importing them, also for the
+# examples it does not run; HalvingRandomSearchCV only imports once enabled.
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("_sphinxext"))
 
 project = "skneural"
 author = "the skneural developers"
@@ -44,6 +49,7 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
 autosummary_generate = True
 autosummary_ignore_module_all = False
 autodoc_default_options = {"member-order": "bysource"}
+toc_object_entries_show_parents = "hide"  # "fit()" rather than "MLPClassifier.fit()"
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 
@@ -73,7 +79,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": _pattern,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.CourseOrder",
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_memory": False,

@@ -18,6 +18,8 @@ scikit-learn's MLP has none of ``X_val``, ``validation_loss_curve_``,
 ``class_weight`` or the schedules; everything else is the same code.
 """
 
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
@@ -27,10 +29,10 @@ from skneural.datasets import load_fashion_mnist
 from skneural.plot import TrainingHistoryDisplay
 
 SHIRT = 6
-X, y = load_fashion_mnist("train")
+X, y = load_fashion_mnist("train", scale=True)
 rng = np.random.RandomState(0)
 index = rng.choice(len(X), 5000, replace=False)
-X, y = X[index] / 255.0, (y[index] == SHIRT).astype(int)
+X, y = X[index], (y[index] == SHIRT).astype(int)
 X_train, y_train = X[:3000], y[:3000]
 X_val, y_val = X[3000:4000], y[3000:4000]
 X_test, y_test = X[4000:], y[4000:]
@@ -44,7 +46,7 @@ bold = MLPClassifier((32,), solver="sgd", learning_rate="bold_driver",
                      random_state=0)
 bold.fit(X_train, y_train, X_val=X_val, y_val=y_val)
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
 TrainingHistoryDisplay.from_estimator(adam, ax=left, name="adam, early stopping")
 TrainingHistoryDisplay.from_estimator(bold, ax=right,
                                       name="sgd, bold driver, balanced classes")
@@ -53,4 +55,6 @@ for name, model in [("adam", adam), ("bold driver", bold)]:
     print(f"{name}: {model.n_iter_} epochs, stopped by {model.stop_reason_!r}, "
           f"restored epoch {model.restored_epoch_}, test balanced accuracy "
           f"{balanced_accuracy_score(y_test, model.predict(X_test)):.3f}")
-plt.show()
+
+if "--save" in sys.argv:
+    fig.savefig(sys.argv[sys.argv.index("--save") + 1])

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["get_data_home", "load_idx", "load_fashion_mnist", "load_mnist",
-           "load_petrol_consumption"]
+__all__ = ["FASHION_MNIST_CLASSES", "get_data_home", "load_idx", "load_fashion_mnist",
+           "load_mnist", "load_petrol_consumption"]
 
+#: Names of Fashion-MNIST's classes 0..9.
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
