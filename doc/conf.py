@@ -1,6 +1,7 @@
 """Sphinx configuration for skneural's documentation.
 
-Build: ``pip install -e ".[docs]"``, then ``python -m sphinx -W -b html doc doc/_build/html``.
+Build: ``pip install -e ".[docs]"``, then
+``python -m sphinx -W -b html doc doc/_build/html``.
 
 Switches (environment variables):
 
@@ -61,7 +62,7 @@ html_theme_options = {
     "header_links_before_dropdown": 6,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_sidebars = {"index": []}
+html_sidebars = {"index": [], "getting_started": []}
 
 # The quick examples run in every build; the slow ones (minutes each) only in the
 # full build.

@@ -169,6 +169,9 @@ class TrainingHistoryDisplay:
         estimator : fitted MLPClassifier, MLPRegressor or Pipeline ending in one
             Any estimator with ``loss_curve_``; ``validation_loss_curve_``,
             ``validation_scores_`` and ``restored_epoch_`` are drawn when present.
+            The score axis is named after the estimator's ``scoring`` when it has
+            one; with ``scoring="loss"`` the scores (the negated validation loss)
+            are not drawn again.
         ax : matplotlib Axes, default=None
         name : str, default=None
             Title; the estimator's class name if None.
@@ -184,13 +187,26 @@ class TrainingHistoryDisplay:
         if hasattr(estimator, "steps"):
             estimator = estimator[-1]
         check_is_fitted(estimator, "loss_curve_")
+        scoring = getattr(estimator, "scoring", None)
+        scores = getattr(estimator, "validation_scores_", None)
+        if scoring == "loss":
+            scores = None  # the negated validation loss: drawn already, as the loss
         display = cls(
             loss_curve=estimator.loss_curve_,
             validation_loss_curve=getattr(estimator, "validation_loss_curve_", None),
-            validation_scores=getattr(estimator, "validation_scores_", None),
+            validation_scores=scores,
             restored_epoch=getattr(estimator, "restored_epoch_", None),
-            score_name=("validation accuracy" if is_classifier(estimator)
-                        else "validation R²"),
+            score_name=_score_name(estimator, scoring),
             estimator_name=type(estimator).__name__ if name is None else name,
         )
         return display.plot(ax=ax, log_scale=log_scale, legend=legend)
+
+
+def _score_name(estimator, scoring):
+    """Label of the validation-score axis: the estimator's ``scoring`` if it names
+    one, else its ``score`` method's metric."""
+    if isinstance(scoring, str):
+        return f"validation {scoring}"
+    if scoring is not None:
+        return "validation score"
+    return "validation accuracy" if is_classifier(estimator) else "validation R²"

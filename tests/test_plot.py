@@ -7,6 +7,7 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 
 from skneural import MLPClassifier  # noqa: E402
 from skneural.plot import TrainingHistoryDisplay  # noqa: E402
@@ -73,3 +74,33 @@ def test_no_legend_when_asked():
     fig, ax = plt.subplots()
     TrainingHistoryDisplay(**FULL).plot(ax=ax, legend=False)
     assert ax.get_legend() is None
+
+
+class _Fitted(ClassifierMixin, BaseEstimator):
+    """A fitted classifier's training record, as the estimators leave it."""
+
+    def __init__(self, scoring=None):
+        self.scoring = scoring
+
+    def fit(self, X=None, y=None):
+        self.loss_curve_ = [1.0, 0.6, 0.5]
+        self.validation_loss_curve_ = [1.1, 0.8, 0.9]
+        self.validation_scores_ = [0.7, 0.8, 0.75]
+        self.restored_epoch_ = 2
+        return self
+
+
+@pytest.mark.parametrize("scoring, label", [
+    (None, "validation accuracy"), ("balanced_accuracy", "validation balanced_accuracy")])
+def test_score_axis_is_named_after_the_scoring(scoring, label):
+    display = TrainingHistoryDisplay.from_estimator(_Fitted(scoring).fit())
+    assert display.score_ax_.get_ylabel() == label
+
+
+def test_scoring_loss_draws_the_validation_loss_once():
+    fitted = _Fitted("loss").fit()
+    fitted.validation_scores_ = [-1.1, -0.8, -0.9]
+    display = TrainingHistoryDisplay.from_estimator(fitted)
+    assert display.score_ax_ is None and "validation_score" not in display.lines_
+    np.testing.assert_array_equal(display.lines_["validation_loss"].get_ydata(),
+                                  [1.1, 0.8, 0.9])
