@@ -161,7 +161,8 @@ print(f"ran in {time.perf_counter() - start_time:.0f} s")
 # images. What the steps teach is elsewhere. The single validation split and the
 # five folds agree on the ranking of sizes (4 units underfit badly), but the folds'
 # spread (± 0.009) is larger than most gaps between good settings. Successive
-# halving finds as good a setting as the randomized search for less than half the
+# halving finds a setting about as good as the randomized search (3-fold accuracy
+# 0.973 against 0.974) for less than half the
 # training epochs. The soft vote of five networks (0.980) is better than the
 # average network (0.977) and as good as the best one; bagging's networks each see
 # only about 63 % of the distinct images, and here that costs what the averaging
@@ -187,7 +188,9 @@ left.set(xscale="log", yscale="log", xlabel="alpha (L2 penalty)",
          ylabel="learning_rate_init", title="Randomized search: 20 settings")
 
 halving_results = halving.cv_results_
-settings = np.array([str(params) for params in halving_results["params"]])
+# A candidate's settings, without the resource (max_iter), which grows by round.
+settings = np.array([str({k: v for k, v in params.items() if k != halving.resource})
+                     for params in halving_results["params"]])
 for candidate in np.unique(settings):
     rows = settings == candidate
     middle.plot(halving_results["n_resources"][rows],
@@ -205,11 +208,13 @@ final = {
     "soft vote\nof 5": voting.score(X_test, y_test),
     "bagging\nof 10": bagging.score(X_test, y_test),
 }
-right.bar(range(len(final)), list(final.values()), color=["C0"] * 3 + ["C1"] * 3)
-right.set_xticks(range(len(final)), labels=list(final), fontsize="small")
-right.set(ylim=(0.9, 1.0), ylabel="test accuracy", title="What each method chose")
-for i, value in enumerate(final.values()):
-    right.text(i, value + 0.002, f"{value:.3f}", ha="center", fontsize="small")
+positions = np.arange(len(final))
+right.barh(positions, list(final.values()), color=["C0"] * 3 + ["C1"] * 3)
+right.set_yticks(positions, labels=[label.replace("\n", " ") for label in final])
+right.invert_yaxis()
+right.set(xlim=(0.95, 0.99), xlabel="test accuracy", title="What each method chose")
+for position, value in zip(positions, final.values()):
+    right.text(value + 0.0005, position, f"{value:.3f}", va="center", fontsize="small")
 
 if "--save" in sys.argv:
     fig.savefig(sys.argv[sys.argv.index("--save") + 1])

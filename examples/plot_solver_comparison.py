@@ -172,6 +172,8 @@ for ax, (title, curves) in zip(axes[0], results.items()):
                  f"{best[winner][0]:.2g})",
            xlabel="wall-clock seconds (log scale)", ylabel="training loss (log scale)",
            xscale="log", yscale="log")
+for ax in axes[0]:
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
 handles, labels = axes[0, 0].get_legend_handles_labels()
 fig.legend(handles, labels, loc="outside lower center", ncol=len(labels))
 
