@@ -162,9 +162,9 @@ print(f"ran in {time.perf_counter() - start_time:.0f} s")
 # five folds agree on the ranking of sizes (4 units underfit badly), but the folds'
 # spread (± 0.009) is larger than most gaps between good settings. Successive
 # halving finds a setting about as good as the randomized search (3-fold accuracy
-# 0.973 against 0.974) for less than half the
-# training epochs. The soft vote of five networks (0.980) is better than the
-# average network (0.977) and as good as the best one; bagging's networks each see
+# 0.973 against 0.974) for less than half the training epochs. The soft vote of
+# five networks (0.980) is better than the average network (0.977) and as good as
+# the best one; bagging's networks each see
 # only about 63 % of the distinct images, and here that costs what the averaging
 # gains.
 #
