@@ -164,9 +164,8 @@ print(f"ran in {time.perf_counter() - start_time:.0f} s")
 # halving finds a setting about as good as the randomized search (3-fold accuracy
 # 0.973 against 0.974) for less than half the training epochs. The soft vote of
 # five networks (0.980) is better than the average network (0.977) and as good as
-# the best one; bagging's networks each see
-# only about 63 % of the distinct images, and here that costs what the averaging
-# gains.
+# the best one; bagging's networks each see only about 63 % of the distinct
+# images, and here that costs what the averaging gains.
 #
 # The picture
 # -----------
