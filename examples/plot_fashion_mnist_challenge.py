@@ -73,13 +73,16 @@ print(f"challenge met: validation loss <= 0.30: "
       f"{test_accuracy >= 0.89}")
 
 # %%
-# Stopping on the validation loss, training runs 30 epochs: the validation loss
-# falls to 0.2976 by epoch 12, creeps down to its lowest, 0.2873, at epoch 24, and
-# has not improved for six epochs by epoch 30. The weights of epoch 24 are kept and
-# score 0.896 on the test set: the challenge is met, with room on both counts.
-# Measured on a busy two-core machine: about 230 s of CPU time to epoch 24, summed
-# over the two BLAS threads, so about 30 epochs take some 150 s of wall-clock time on
-# two free cores, well within the five minutes.
+# Stopping on the validation loss, training runs about 30 epochs: the validation
+# loss falls below 0.30 around epoch 12, reaches its lowest, about 0.289, around
+# epoch 24, and then stops improving (the network grows more confident on its
+# training images without getting better on new ones). The weights of the best
+# epoch are kept; after 24 epochs they score 0.896 on the test set, so the
+# challenge is met on both counts. (Until ``scoring`` is available, the
+# accuracy-based rule used instead runs all 40 epochs and keeps epoch 37: lowest
+# validation loss 0.2895, test accuracy 0.893, also within the targets.) On a busy
+# two-core machine the 40 epochs took 150 s of wall-clock time; a stop after about
+# 30 epochs takes some two minutes, well within the five allowed.
 #
 # The picture
 # -----------

@@ -122,8 +122,8 @@ for n_epochs in xor_epochs:
     plain.partial_fit(X_xor, y_xor, classes=[0, 1])
     accuracy["plain"].append(plain.score(X_xor, y_xor))
     # The pocket is filled within one fit: a fit of n_epochs epochs.
-    pocket = PerceptronClassifier(tol=None, pocket=True, max_iter=n_epochs)
-    accuracy["pocket"].append(pocket.fit(X_xor, y_xor).score(X_xor, y_xor))
+    on_xor = PerceptronClassifier(tol=None, pocket=True, max_iter=n_epochs)
+    accuracy["pocket"].append(on_xor.fit(X_xor, y_xor).score(X_xor, y_xor))
 print("\nXOR, training accuracy per epoch")
 print("  plain perceptron:", " ".join(f"{a:.2f}" for a in accuracy["plain"][:12]),
       f"... last {accuracy['plain'][-1]:.2f}")
@@ -180,3 +180,5 @@ plot_regions(axes[1, 2], mlp, X_xor, y_xor,
 
 if "--save" in sys.argv:
     fig.savefig(sys.argv[sys.argv.index("--save") + 1])
+elif len(sys.argv) > 1:  # the earlier interface: a bare path
+    fig.savefig(sys.argv[1])
