@@ -1,28 +1,35 @@
 """
-Overfitting and four answers to it: none, L2, dropout, early stopping
-======================================================================
+Generalization: network size, then L2, dropout, input noise and early stopping
+==============================================================================
 
-A network with far more weights than training examples (200k weights, 1,000
-Fashion-MNIST images) learns its training set by heart: the training loss keeps
-falling while the validation loss turns back up. The panels show that picture and
-what three remedies do to it, side by side:
+A network generalizes when what it learned from its training cases carries over to
+new ones. This example shows the two ways that fails and four cures, on 1,000
+Fashion-MNIST training images of which **30 % had their label replaced by a random
+class** (so about 27 % are wrong, as happens in hand-labelled data): fitting those
+is memorization, pure and simple, and it is easy to see. Validation (2,000 images)
+and test (2,000 images) labels are correct.
 
-* **no regularization** (``alpha=0``): the gap between the two curves keeps growing;
-* **L2 weight decay** (``alpha=0.3``, scikit-learn's penalty ``alpha/2 ||W||^2``):
-  the training loss cannot go to zero and the validation loss stays flat;
-* **dropout** (``dropout=0.5``): every hidden unit is dropped with probability 0.5 at
-  each step, which slows memorization down;
-* **early stopping**: the unregularized run, stopped once the validation loss has not
-  improved for 10 epochs, keeping the weights of the best epoch (what
-  ``early_stopping=True`` does on a held-out split of the training data).
+1. **Network size.** With 1 to 4 hidden units the network *underfits*: training and
+   validation accuracy are both low. From 32 units on it *overfits*: it gets every
+   training label right, the 270 or so wrong ones included, while validation accuracy
+   stays 0.31 to 0.36 lower.
+2. **Cures**, on a 256-unit network trained for 80 epochs with SGD:
 
-The solver is SGD with Nesterov momentum at a large learning rate, to overfit within
-a few dozen epochs. Each model is trained one epoch at a time with ``partial_fit``
-(which, in skneural, continues exactly like ``fit``) so that both losses can be
-measured after every epoch; the training loss is measured like the validation loss,
-with the whole network (no dropout), so the two curves are comparable.
+   * **L2 weight decay** (``alpha=1``): large weights cost, so the network cannot
+     bend itself around every single case;
+   * **dropout** (``dropout=0.5``): each hidden unit is dropped with probability
+     0.5 at each step, so no unit can rely on a few others to memorize a case;
+   * **input noise** (``input_noise=0.3``): every training image is seen with fresh
+     Gaussian noise each time, so no exact image can be memorized;
+   * **early stopping**: the unregularized run, stopped once the validation loss has
+     not improved for 10 epochs, keeping the weights of its best epoch.
+
+Each model is trained one epoch at a time with ``partial_fit`` (which continues
+exactly like ``fit``) so that the training and validation losses can be measured
+after every epoch, both with the whole network (no dropout, no noise).
 """
 
+import sys
 import time
 
 import matplotlib.pyplot as plt
@@ -34,42 +41,66 @@ from skneural import MLPClassifier
 from skneural.datasets import load_fashion_mnist
 
 start_time = time.perf_counter()
-# Mini-batches of 50 rows are too small to gain from multi-threaded BLAS, and on a
-# busy machine the threads' synchronization costs far more than they bring.
+# Mini-batches of 50 rows gain nothing from multi-threaded BLAS, and on a busy
+# machine the threads' synchronization costs far more than they bring.
 threadpool_limits(limits=1, user_api="blas")
 
 # %%
-# The data: 1,000 training images, 2,000 validation images from the rest of the
-# training set, and 2,000 test images, scaled to [0, 1]. float32 halves the cost of
-# every matrix product (skneural trains in the input's dtype).
+# The data
+# --------
+#
+# ``scale=True`` gives float32 pixels in [0, 1] (skneural trains in the input's
+# dtype, and float32 halves the cost of every product).
 
-X, y = load_fashion_mnist("train")
+X, y = load_fashion_mnist("train", scale=True)
 rng = np.random.RandomState(0)
 order = rng.permutation(len(X))
-train, validation = order[:1000], order[1000:3000]
-X = (X / 255.0).astype(np.float32)
-X_train, y_train = X[train], y[train]
-X_val, y_val = X[validation], y[validation]
-X_test, y_test = load_fashion_mnist("test")
-X_test = (X_test[:2000] / 255.0).astype(np.float32)
-y_test = y_test[:2000]
+X_train, y_true = X[order[:1000]], y[order[:1000]]
+y_train = y_true.copy()
+replaced = rng.rand(len(y_train)) < 0.3
+y_train[replaced] = rng.randint(10, size=replaced.sum())
+correct_share = np.mean(y_train == y_true)
+X_val, y_val = X[order[1000:3000]], y[order[1000:3000]]
+X_test, y_test = load_fashion_mnist("test", scale=True)
+X_test, y_test = X_test[:2000], y_test[:2000]
 classes = np.arange(10)
+print(f"{replaced.sum()} training labels replaced at random, "
+      f"{np.sum(y_train != y_true)} of them now wrong")
 
 # %%
-# Training curves, one epoch at a time.
+# Underfitting and overfitting against network size
+# --------------------------------------------------
 
-N_EPOCHS = 45
-SETTINGS = dict(hidden_layer_sizes=(256,), solver="sgd", learning_rate_init=0.05,
-                batch_size=50, random_state=0)
+SETTINGS = dict(solver="sgd", learning_rate_init=0.02, batch_size=50, random_state=0)
+N_EPOCHS = 80
+sizes = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+size_accuracy = {"training": [], "validation": []}
+print(f"\n{'hidden units':>12} {'training accuracy':>18} {'validation accuracy':>20}")
+for size in sizes:
+    model = MLPClassifier((size,), **SETTINGS, alpha=0.0, max_iter=N_EPOCHS, tol=0.0,
+                          n_iter_no_change=N_EPOCHS).fit(X_train, y_train)
+    size_accuracy["training"].append(model.score(X_train, y_train))
+    size_accuracy["validation"].append(model.score(X_val, y_val))
+    print(f"{size:>12} {size_accuracy['training'][-1]:>18.3f} "
+          f"{size_accuracy['validation'][-1]:>20.3f}")
+
+# %%
+# Only about 72 % of the training labels are right, so a training accuracy above
+# 0.72 means wrong labels are being learned; at 1.0 all of them are. Growing past
+# 32 units does not lower the validation accuracy here (wide networks often behave
+# so), but the gap of about a third between the two curves is what the cures attack.
+#
+# Four cures, one epoch at a time
+# -------------------------------
 
 
 def train_with_curves(**params):
-    model = MLPClassifier(**SETTINGS, **params)
-    curves = {"train": [], "validation": [], "test accuracy": []}
+    model = MLPClassifier((256,), **SETTINGS, **params)
+    curves = {"training": [], "validation": [], "test accuracy": []}
     for _ in range(N_EPOCHS):
         model.partial_fit(X_train, y_train, classes=classes)
-        curves["train"].append(log_loss(y_train, model.predict_proba(X_train),
-                                        labels=classes))
+        curves["training"].append(log_loss(y_train, model.predict_proba(X_train),
+                                           labels=classes))
         curves["validation"].append(log_loss(y_val, model.predict_proba(X_val),
                                              labels=classes))
         curves["test accuracy"].append(accuracy_score(y_test, model.predict(X_test)))
@@ -78,14 +109,15 @@ def train_with_curves(**params):
 
 runs = {
     "no regularization": train_with_curves(alpha=0.0),
-    "L2 (alpha=0.3)": train_with_curves(alpha=0.3),
+    "L2 (alpha=1)": train_with_curves(alpha=1.0),
     "dropout 0.5": train_with_curves(alpha=0.0, dropout=0.5),
+    "input noise 0.3": train_with_curves(alpha=0.0, input_noise=0.3),
 }
 
 # %%
 # Early stopping on the unregularized run: scikit-learn's rule (stop after more than
-# ``n_iter_no_change`` epochs without an improvement, restore the best weights),
-# applied here to the validation loss.
+# ``n_iter_no_change`` epochs without an improvement, keep the best weights),
+# applied to the validation loss.
 
 n_iter_no_change = 10
 unregularized = runs["no regularization"]
@@ -98,51 +130,65 @@ for epoch in range(1, N_EPOCHS):
         stop_epoch = epoch
         break
 
+print(f"\n{'model':<36} {'final validation loss':>22} {'test accuracy':>14}")
+test_accuracy = {}
+for title, curves in runs.items():
+    test_accuracy[title] = curves["test accuracy"][-1]
+    print(f"{title:<36} {curves['validation'][-1]:>22.3f} {test_accuracy[title]:>14.3f}")
+title = f"early stopping (epoch {best_epoch + 1})"
+test_accuracy[title] = unregularized["test accuracy"][best_epoch]
+print(f"{title:<36} {validation_loss[best_epoch]:>22.3f} {test_accuracy[title]:>14.3f}")
+
 # %%
-# The picture.
+# Every cure beats the unregularized network on the test set, by 0.04 to 0.10 in
+# accuracy, and ends with a much lower validation loss. Early stopping, the
+# simplest, does best here: the network learns the consistent part of the data
+# first and the wrong labels later, and keeping the weights of epoch 7 keeps the
+# first and skips the second. The built-in ``early_stopping=True`` does the same
+# with a validation set (here ours, through ``fit(X_val=..., y_val=...)``), scored
+# by accuracy:
+
+built_in = MLPClassifier((256,), **SETTINGS, alpha=0.0, early_stopping=True,
+                         n_iter_no_change=n_iter_no_change, max_iter=N_EPOCHS)
+built_in.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+print(f"early_stopping=True: stopped after {built_in.n_iter_} epochs, kept epoch "
+      f"{built_in.restored_epoch_}, test accuracy {built_in.score(X_test, y_test):.3f}")
+print(f"ran in {time.perf_counter() - start_time:.0f} s")
+
+# %%
+# The picture
+# -----------
 
 epochs = np.arange(1, N_EPOCHS + 1)
-fig, axes = plt.subplots(1, 4, figsize=(16, 4), sharey=True)
-for ax, (title, curves) in zip(axes, runs.items(), strict=False):
-    ax.plot(epochs, curves["train"], label="training")
-    ax.plot(epochs, curves["validation"], label="validation")
-    ax.set_title(title)
-    ax.set_xlabel("epoch")
-
-ax = axes[3]
+fig, axes = plt.subplots(2, 3, figsize=(15, 8), layout="constrained")
+axes = axes.ravel()
+for name, values in size_accuracy.items():
+    axes[0].plot(sizes, values, marker="o", label=name)
+axes[0].axhline(correct_share, color="0.5", linestyle=":",
+                label="share of correct training labels")
+axes[0].set(xscale="log", xlabel="hidden units (log scale)", ylabel="accuracy",
+            title="Underfitting (left) and overfitting (right)")
+axes[0].legend(fontsize="small")
+for ax, (title, curves) in zip(axes[1:5], runs.items()):
+    ax.plot(epochs, curves["training"], label="training loss")
+    ax.plot(epochs, curves["validation"], label="validation loss")
+    ax.set_title(f"{title}: test accuracy {test_accuracy[title]:.3f}")
+ax = axes[5]
 shown = epochs <= stop_epoch + 1
-for key, color in [("train", "C0"), ("validation", "C1")]:
+for key, color in [("training", "C0"), ("validation", "C1")]:
     curve = np.array(unregularized[key])
-    ax.plot(epochs[shown], curve[shown], color=color,
-            label="training" if key == "train" else "validation")
+    ax.plot(epochs[shown], curve[shown], color=color, label=f"{key} loss")
     ax.plot(epochs[~shown], curve[~shown], color=color, alpha=0.25)
 ax.axvline(best_epoch + 1, color="k", linestyle="--", label="weights kept")
 ax.axvline(stop_epoch + 1, color="grey", linestyle=":", label="stopped")
-ax.set_title(f"early stopping (patience {n_iter_no_change})")
-ax.set_xlabel("epoch")
-axes[0].set_ylabel("log-loss")
-axes[0].set_ylim(0, 1.0)
-axes[3].legend()
-fig.suptitle("Fashion-MNIST, 1,000 training images, one hidden layer of 256 units")
-fig.tight_layout()
+ax.set_title(f"early stopping: test accuracy "
+             f"{unregularized['test accuracy'][best_epoch]:.3f}")
+for ax in axes[1:]:
+    ax.set(xlabel="epoch", ylabel="log-loss", ylim=(0, 2.5))
+axes[1].legend()
+axes[5].legend()
+fig.suptitle("Fashion-MNIST, 1,000 training images, 30 % of their labels replaced "
+             "at random")
 
-# %%
-# Test accuracy at the end of training (for early stopping: of the weights kept),
-# and the built-in ``early_stopping=True``, which holds out 20 % of the training data
-# itself and scores it by accuracy. Accuracy tells a milder story than the log-loss:
-# the memorizing network mostly grows overconfident (its validation log-loss rises)
-# while its ranking of the classes, and so its accuracy, degrades much less.
-
-built_in = MLPClassifier(**SETTINGS, alpha=0.0, early_stopping=True,
-                         validation_fraction=0.2, n_iter_no_change=n_iter_no_change,
-                         max_iter=N_EPOCHS).fit(X_train, y_train)
-
-print(f"{'model':<36} test accuracy")
-for title, curves in runs.items():
-    print(f"{title:<36} {curves['test accuracy'][-1]:.3f}")
-print(f"{'early stopping (epoch %d)' % (best_epoch + 1):<36} "
-      f"{unregularized['test accuracy'][best_epoch]:.3f}")
-print(f"{'early_stopping=True (%d epochs)' % built_in.n_iter_:<36} "
-      f"{built_in.score(X_test, y_test):.3f}")
-print(f"ran in {time.perf_counter() - start_time:.0f} s")
-plt.show()
+if "--save" in sys.argv:
+    fig.savefig(sys.argv[sys.argv.index("--save") + 1])

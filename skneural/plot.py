@@ -98,7 +98,9 @@ class TrainingHistoryDisplay:
         log_scale : bool, default=False
             Logarithmic y-axis for the losses.
         legend : bool, default=True
-            Draw a legend with the entries of both y-axes.
+            Draw one legend with the entries of both y-axes, below the axes (outside
+            them, so it never covers a curve). Use a figure with
+            ``layout="constrained"`` (or call ``tight_layout``) to make room for it.
 
         Returns
         -------
@@ -138,14 +140,20 @@ class TrainingHistoryDisplay:
         if self.estimator_name is not None:
             ax.set_title(self.estimator_name)
         if legend:
-            handles = list(lines.values())
-            # On the upper axes, so the score curve is not drawn over the legend.
-            (ax if score_ax is None else score_ax).legend(
-                handles, [h.get_label() for h in handles], loc="best")
+            self._draw_legend(ax, list(lines.values()))
 
         self.ax_, self.score_ax_, self.figure_, self.lines_ = (
             ax, score_ax, ax.figure, lines)
         return self
+
+    @staticmethod
+    def _draw_legend(ax, handles):
+        """One legend for both y-axes, below the axes, where no curve can be."""
+        # Anchored to the bottom edge of the axes, with a pad (in font sizes) that
+        # clears the tick labels and the x label whatever the figure's size.
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper center",
+                  bbox_to_anchor=(0.5, 0.0), borderaxespad=4.5,
+                  ncol=min(len(handles), 2), frameon=False, fontsize="small")
 
     def _validation_epochs(self, n_validated):
         n_epochs = len(self.loss_curve)
@@ -161,6 +169,9 @@ class TrainingHistoryDisplay:
         estimator : fitted MLPClassifier, MLPRegressor or Pipeline ending in one
             Any estimator with ``loss_curve_``; ``validation_loss_curve_``,
             ``validation_scores_`` and ``restored_epoch_`` are drawn when present.
+            The score axis is named after the estimator's ``scoring`` when it has
+            one; with ``scoring="loss"`` the scores (the negated validation loss)
+            are not drawn again.
         ax : matplotlib Axes, default=None
         name : str, default=None
             Title; the estimator's class name if None.
@@ -176,13 +187,26 @@ class TrainingHistoryDisplay:
         if hasattr(estimator, "steps"):
             estimator = estimator[-1]
         check_is_fitted(estimator, "loss_curve_")
+        scoring = getattr(estimator, "scoring", None)
+        scores = getattr(estimator, "validation_scores_", None)
+        if scoring == "loss":
+            scores = None  # the negated validation loss: drawn already, as the loss
         display = cls(
             loss_curve=estimator.loss_curve_,
             validation_loss_curve=getattr(estimator, "validation_loss_curve_", None),
-            validation_scores=getattr(estimator, "validation_scores_", None),
+            validation_scores=scores,
             restored_epoch=getattr(estimator, "restored_epoch_", None),
-            score_name=("validation accuracy" if is_classifier(estimator)
-                        else "validation R²"),
+            score_name=_score_name(estimator, scoring),
             estimator_name=type(estimator).__name__ if name is None else name,
         )
         return display.plot(ax=ax, log_scale=log_scale, legend=legend)
+
+
+def _score_name(estimator, scoring):
+    """Label of the validation-score axis: the estimator's ``scoring`` if it names
+    one, else its ``score`` method's metric."""
+    if isinstance(scoring, str):
+        return f"validation {scoring}"
+    if scoring is not None:
+        return "validation score"
+    return "validation accuracy" if is_classifier(estimator) else "validation R²"
