@@ -34,9 +34,9 @@ from skneural import MLPClassifier
 from skneural.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
 from skneural.plot import TrainingHistoryDisplay
 
-# Early stopping on the validation loss needs the estimators' ``scoring`` parameter;
-# with STOP_ON_LOSS = False it stops on validation accuracy (scikit-learn's rule).
-STOP_ON_LOSS = False
+# Early stopping on the validation loss (``scoring="loss"``); with STOP_ON_LOSS =
+# False it stops on validation accuracy instead (scikit-learn's rule).
+STOP_ON_LOSS = True
 
 X, y = load_fashion_mnist("train", scale=True)
 X_test, y_test = load_fashion_mnist("test", scale=True)

@@ -57,13 +57,6 @@ COURSE_SOLVERS = {
     "CG": ("cg", 0.001),
     "L-BFGS": ("lbfgs", 0.001),
 }
-# TODO(coordinator): remove this filter once "vsgd" is registered.
-for label, (name, _) in list(COURSE_SOLVERS.items()):
-    if name not in skneural_solvers.SOLVERS:
-        print(f"note: solver {name!r} is not available in this version; skipped")
-        del COURSE_SOLVERS[label]
-
-
 def timed(solver, stamps):
     """A copy of ``solver`` that appends ``time.perf_counter()`` to ``stamps`` when
     training starts and after every epoch (or L-BFGS / CG iteration)."""
