@@ -278,3 +278,56 @@ def test_convergence_warning_as_numpy(client):
     with pytest.warns(ConvergenceWarning):
         MLPClassifier(solver="lbfgs", max_iter=2).fit(da.from_array(X, chunks=100),
                                                       da.from_array(y, chunks=100))
+
+
+class _StopAfter:
+    """A scikit-learn FitCallback asking to stop after ``n`` epochs."""
+
+    def __init__(self, n):
+        self.n, self.ended = n, 0
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        if context.task_name == "fit":
+            return False
+        self.ended += 1
+        return self.ended >= self.n
+
+
+def test_callback_stop_and_warm_start_as_numpy(client):
+    pytest.importorskip("sklearn.callback")
+    X, y, _ = _data(n_samples=600)
+    X_dask, y_dask = da.from_array(X, chunks=200), da.from_array(y, chunks=200)
+    model = MLPClassifier(hidden_layer_sizes=(6,), solver="rprop", max_iter=10,
+                          random_state=0).set_callbacks(_StopAfter(3))
+    model.fit(X_dask, y_dask)
+    assert model.n_iter_ == 3 and model.stop_reason_ == "callback"
+    expected = MLPClassifier(hidden_layer_sizes=(6,), solver="rprop", max_iter=3,
+                             random_state=0).fit(X, y)
+    np.testing.assert_allclose(_flat(model), _flat(expected), rtol=1e-10)
+    # warm_start continues from the weights, on the cluster as in memory.
+    expected.set_params(warm_start=True, solver="lbfgs", max_iter=5).fit(X, y)
+    model = MLPClassifier(hidden_layer_sizes=(6,), solver="rprop", max_iter=3,
+                          random_state=0).fit(X_dask, y_dask)
+    model.set_params(warm_start=True, solver="lbfgs", max_iter=5).fit(X_dask, y_dask)
+    _assert_same_fit(expected, model, rtol=1e-8)
+
+
+def test_dask_dataframe_input(client):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, _, _ = _data(n_samples=400)
+    y = X[:, 0] - 2 * X[:, 1]
+    params = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=10, random_state=0)
+    expected = MLPRegressor(**params).fit(X, y)
+    model = MLPRegressor(**params).fit(dd.from_pandas(pd.DataFrame(X), npartitions=3),
+                                       dd.from_pandas(pd.Series(y), npartitions=3))
+    _assert_same_fit(expected, model, rtol=1e-8)
