@@ -70,6 +70,8 @@ class ClusterNetwork:
         self.n_evaluations = 0
 
     def __getattr__(self, name):
+        if name == "network":  # not yet set (copy, unpickling): no recursion
+            raise AttributeError(name)
         return getattr(self.network, name)
 
     def loss_gradient(self, params, X, y, sample_weight=None, grad=None, *, rng=None,
@@ -86,7 +88,7 @@ class ClusterNetwork:
         blocks.append([None] * len(blocks[0]) if sample_weight is None
                       else sample_weight.to_delayed().ravel())
         shipped = dask.delayed(np.array(params, dtype=self.network.dtype), pure=True)
-        sums = dask.delayed(chunk_sums, pure=True)
+        sums = dask.delayed(_chunk_sums, pure=True)
         try:
             parts = dask.compute(*[sums(self.spec, shipped, *chunk)
                                    for chunk in zip(*blocks)])
@@ -108,7 +110,7 @@ class ClusterNetwork:
         return total / weight_sum, grad
 
 
-def chunk_sums(spec, params, X, y, sample_weight):
+def _chunk_sums(spec, params, X, y, sample_weight):
     """One chunk's ``(sum of sample-weighted losses, weight sum, gradient sum)``.
 
     Runs on a worker: the network is rebuilt from ``spec`` without a penalty, so
