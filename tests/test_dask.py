@@ -208,12 +208,13 @@ def test_incremental_wrapper_streams_blocks(client):
     X, y, _ = _data(n_samples=1500)
     params = dict(hidden_layer_sizes=(6,), solver="rprop", random_state=0)
     expected = MLPClassifier(**params)
-    for start in range(0, 1500, 500):
+    for start in [0, 500, 1000] * 2:
         expected.partial_fit(X[start:start + 500], y[start:start + 500],
                              classes=[0, 1, 2])
     incremental = wrappers.Incremental(MLPClassifier(**params), shuffle_blocks=False)
-    incremental.fit(da.from_array(X, chunks=500), da.from_array(y, chunks=500),
-                    classes=[0, 1, 2])
+    for _ in range(2):  # partial_fit continues from estimator_ (fit would restart)
+        incremental.partial_fit(da.from_array(X, chunks=500),
+                                da.from_array(y, chunks=500), classes=[0, 1, 2])
     np.testing.assert_array_equal(_flat(incremental.estimator_), _flat(expected))
     assert incremental.score(X, y) == pytest.approx(expected.score(X, y))
 
@@ -331,3 +332,20 @@ def test_dask_dataframe_input(client):
     model = MLPRegressor(**params).fit(dd.from_pandas(pd.DataFrame(X), npartitions=3),
                                        dd.from_pandas(pd.Series(y), npartitions=3))
     _assert_same_fit(expected, model, rtol=1e-8)
+
+
+def test_a_failing_cluster_is_reported_with_the_evaluation(client, monkeypatch):
+    X, y, _ = _data(n_samples=200)
+    compute, calls = dask.compute, []
+
+    def failing_compute(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:  # the data checks, then the objective's evaluations
+            raise distributed.comm.CommClosedError("Stream is closed")
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(dask, "compute", failing_compute)
+    message = r"evaluation 3 of this fit\): CommClosedError"
+    with pytest.raises(RuntimeError, match=message):
+        MLPClassifier(solver="lbfgs", max_iter=10).fit(da.from_array(X, chunks=50),
+                                                       da.from_array(y, chunks=50))
