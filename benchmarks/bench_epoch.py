@@ -13,6 +13,7 @@ skneural is faster). The whole suite (W1-W5, memory, GEMM rate) is bench_suite.p
     python benchmarks/bench_epoch.py --quick          # smoke run, 10,000 rows
     python benchmarks/bench_epoch.py --workloads digits --dtypes float64 --repeats 9
     python benchmarks/bench_epoch.py --torch          # add PyTorch (CPU) if installed
+    python benchmarks/bench_epoch.py --jax            # add JAX (jit-compiled step, CPU)
 
 No assertion is made on the timings; the script exits 0.
 """
@@ -34,6 +35,7 @@ from _common import (
     torch_available,
     torch_epoch,
 )
+from _jax_peer import jax_available, jax_epoch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
 
@@ -70,6 +72,9 @@ def parse_args(argv):
                         default=["float32", "float64"])
     parser.add_argument("--torch", action="store_true",
                         help="also time PyTorch (CPU), when it is installed")
+    parser.add_argument("--jax", action="store_true",
+                        help="also time JAX (jit-compiled Adam step, CPU), when "
+                             "it is installed")
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 3 if args.quick else 5
@@ -82,6 +87,9 @@ def main(argv=None):
     if args.torch and not with_torch:
         print("--torch: PyTorch is not installed, skipping it "
               "(pip install torch, or pip install -e .[bench])")
+    with_jax = args.jax and jax_available()
+    if args.jax and not with_jax:
+        print("--jax: JAX is not installed, skipping it (pip install -e .[bench])")
     describe_environment(with_torch)
     warnings.simplefilter("ignore", ConvergenceWarning)
 
@@ -89,6 +97,8 @@ def main(argv=None):
               "| skneural ms (median / min) | skneural/sklearn (median / min) |")
     if with_torch:
         header += " torch ms (median / min) | torch/sklearn (median / min) |"
+    if with_jax:
+        header += " jax ms (median / min) | jax/sklearn (median / min) |"
     rows = []
     for workload in args.workloads:
         description, loader, hidden_layer_sizes, batch_size, factor = WORKLOADS[workload]
@@ -113,6 +123,8 @@ def main(argv=None):
                           f"on {X.dtype} input")
             if with_torch:
                 _, epochs["torch"] = torch_epoch(X, y, hidden_layer_sizes, batch_size)
+            if with_jax:
+                _, epochs["jax"] = jax_epoch(X, y, hidden_layer_sizes, batch_size)
             times = time_interleaved(epochs, repeats)
             batch = f"auto={min(200, len(X))}" if batch_size == "auto" else batch_size
             row = (f"| {description} | {dtype} | {X.shape[0]} | {batch} "
@@ -122,6 +134,10 @@ def main(argv=None):
                         f"| {format_ratio(times[name], times['sklearn'])} |")
             rows.append(row)
             print(row, flush=True)
+            for peer in ("torch", "jax"):
+                if peer in times:
+                    print(f"  skneural / {peer}: "
+                          f"{format_ratio(times['skneural'], times[peer])}")
 
     print("\nOne epoch = one partial_fit(X, y) after a warm-up partial_fit; "
           "times in milliseconds.\n")

@@ -52,6 +52,7 @@ from _common import (
     torch_available,
     torch_epoch,
 )
+from _jax_peer import JaxMLPClassifier, jax_available, jax_epoch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
 
@@ -219,7 +220,7 @@ def section(title):
 
 # -- W1: one epoch ---------------------------------------------------------------------
 
-def w1_runs(X, y, with_torch, float64_in_float32):
+def w1_runs(X, y, with_torch, float64_in_float32, with_jax=False):
     """name -> (model, epoch callable, training dtype)."""
     runs = {}
     for name, estimator_class in [("sklearn", SklearnMLPClassifier),
@@ -234,6 +235,9 @@ def w1_runs(X, y, with_torch, float64_in_float32):
     if with_torch:
         model, epoch = torch_epoch(X, y, W1_HIDDEN, W1_BATCH)
         runs["torch"] = (model, epoch, str(X.dtype))
+    if with_jax:
+        model, epoch = jax_epoch(X, y, W1_HIDDEN, W1_BATCH)
+        runs["jax"] = (model, epoch, str(X.dtype))
     return runs
 
 
@@ -252,7 +256,7 @@ def run_w1(args, data, targets, models):
     measured = {}
     for dtype in ("float32", "float64"):
         runs = w1_runs(X_by_dtype[dtype], y, args.torch,
-                       dtype == "float64" and available)
+                       dtype == "float64" and available, args.jax)
         times = time_interleaved({name: run[1] for name, run in runs.items()},
                                  args.repeats)
         measured[dtype] = runs, times
@@ -297,9 +301,22 @@ def run_w1(args, data, targets, models):
                      "of GEMM at W1 shapes (training dtype)",
                      "ms: products at the W1-shape GEMM rate + the rest"], rows)
         w1_targets(targets, dtype, times, flops, gemm)
+        if "jax" in times:
+            median, best = ratio_stats(times["skneural"], times["jax"])
+            targets.add(f"W1 {dtype}: skneural / jax epoch time", median, None,
+                        best=best, note="reported (issue 16)")
 
 
 def w1_targets(targets, dtype, times, flops, gemm):
+    # Issue 16: skneural's epoch at >= 75% (float32) / 70% (float64) of the rate of
+    # W1's own products measured in the same run.
+    gflops = flops / statistics.median(times["skneural"]) / 1e9
+    best_gflops = flops / min(times["skneural"]) / 1e9
+    rate = gemm[dtype]["w1"]
+    targets.add(f"W1 {dtype}: skneural GFLOP/s / {dtype} GEMM at the W1 shapes",
+                gflops / rate, 0.75 if dtype == "float32" else 0.70,
+                higher_is_better=True, best=best_gflops / rate,
+                note=f"{gflops:.0f} of {rate:.0f} GFLOP/s")
     median, best = ratio_stats(times["skneural"], times["sklearn"])
     if dtype == "float64":
         targets.add("W1 float64: skneural / sklearn epoch time", median, 0.95,
@@ -323,13 +340,10 @@ def w1_targets(targets, dtype, times, flops, gemm):
     else:
         targets.add("W1 float32: skneural / torch epoch time", None, 1.0,
                     note="torch not run")
-    gflops = flops / statistics.median(times["skneural"]) / 1e9
-    best_gflops = flops / min(times["skneural"]) / 1e9
-    for label, rate in [("square 2048^2 float32 GEMM", gemm["float32"]["square"]),
-                        ("float32 GEMM at the W1 shapes", gemm["float32"]["w1"])]:
-        targets.add(f"W1 float32: skneural GFLOP/s / {label}", gflops / rate, 0.80,
-                    higher_is_better=True, best=best_gflops / rate,
-                    note=f"{gflops:.0f} of {rate:.0f} GFLOP/s")
+    rate = gemm["float32"]["square"]
+    targets.add("W1 float32: skneural GFLOP/s / square 2048^2 float32 GEMM",
+                gflops / rate, None, higher_is_better=True, best=best_gflops / rate,
+                note=f"{gflops:.0f} of {rate:.0f} GFLOP/s")
 
 
 # -- W2: 200 epochs on digits ----------------------------------------------------------
@@ -356,6 +370,10 @@ def run_w2(args, targets):
             runs["torch"] = lambda X=X, y=y: TorchMLPClassifier(
                 W2_HIDDEN, batch_size=W2_BATCH).fit(X, y, n_epochs=W2_EPOCHS)
             n_iter["torch"] = W2_EPOCHS
+        if args.jax:
+            runs["jax"] = lambda X=X, y=y: JaxMLPClassifier(
+                W2_HIDDEN, batch_size=W2_BATCH).fit(X, y, n_epochs=W2_EPOCHS)
+            n_iter["jax"] = W2_EPOCHS
         times = time_interleaved(runs, args.repeats)
         rows = [(name, format_ms(seconds), n_iter[name],
                  "%.2f / %.2f" % ratio_stats(seconds, times["sklearn"]))
@@ -368,6 +386,10 @@ def run_w2(args, targets):
                 print(f"warning: {name} ran {epochs} epochs, not {W2_EPOCHS}")
         median, best = ratio_stats(times["skneural"], times["sklearn"])
         targets.add(f"W2 {dtype}: skneural / sklearn time", median, 0.5, best=best)
+        if "jax" in times:
+            median, best = ratio_stats(times["skneural"], times["jax"])
+            targets.add(f"W2 {dtype}: skneural / jax time", median, None, best=best,
+                        note="reported (issue 16)")
 
 
 # -- W3: time to accuracy --------------------------------------------------------------
@@ -781,6 +803,8 @@ def parse_args(argv):
                              "runs about half as many, W5 five times as many")
     parser.add_argument("--no-torch", dest="torch", action="store_false",
                         help="leave PyTorch out even when it is installed")
+    parser.add_argument("--no-jax", dest="jax", action="store_false",
+                        help="leave JAX out even when it is installed")
     parser.add_argument("--profile", action="store_true",
                         help="also print a cProfile of a skneural W1 epoch and W2 fit")
     parser.add_argument("--memory-child", nargs=3,
@@ -803,6 +827,10 @@ def main(argv=None):
         print("PyTorch is not installed: the torch columns are left out "
               "(pip install torch==2.13.0, or pip install -e .[bench])")
         args.torch = False
+    if args.jax and not jax_available():
+        print("JAX is not installed: the jax rows are left out "
+              "(pip install -e .[bench])")
+        args.jax = False
     warnings.simplefilter("ignore", ConvergenceWarning)
     started = time.perf_counter()
     print(f"# skneural benchmark suite ({time.strftime('%Y-%m-%d %H:%M')}"

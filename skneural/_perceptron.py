@@ -40,7 +40,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._perceptron_rule import _MAX_INT, _canonical, _fit_unit, _Rule
+from ._perceptron_rule import (
+    _MAX_INT,
+    _canonical,
+    _Data,
+    _fit_unit,
+    _Rule,
+    _UnitStart,
+)
 
 __all__ = ["PerceptronClassifier"]
 
@@ -454,8 +461,47 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 
     def _partial_fit(self, X, y, *, max_iter, classes, sample_weight, coef_init,
                      intercept_init):
-        n_samples, n_features = X.shape
+        """Train every unit for up to ``max_iter`` epochs and store the result."""
         _check_partial_fit_first_call(self, classes)
+        self._check_labels(y)
+        class_weight = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=y
+        )
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        coef, intercept = self._running_weights(X, coef_init, intercept_init)
+        validation_mask, seeds, unit_classes, class_weights = self._unit_draws(
+            y, sample_weight, class_weight
+        )
+        data = _Data(X, y, sample_weight, validation_mask)
+        n_units, n_samples = len(coef), X.shape[0]
+        averages = [None] * n_units
+        if self.averaged:
+            averages = list(zip(self._average_coef, self._average_intercept))
+        # Each call goes on shuffling from where the last one left the samples
+        # (scikit-learn restarts from their original order), so that k calls of
+        # partial_fit on the same data equal fit(max_iter=k).
+        orders = getattr(self, "_visit_orders", None)
+        if orders is None or len(orders) != n_units or len(orders[0]) != n_samples:
+            orders = [np.arange(n_samples)] * n_units
+        starts = [
+            _UnitStart(unit_classes[k], class_weights[k], coef[k], intercept[k],
+                       self.t_, averages[k], seeds[k], orders[k])
+            for k in range(n_units)
+        ]
+        rule = _Rule(self, max_iter)
+        results = Parallel(n_jobs=self.n_jobs, require="sharedmem")(
+            delayed(_fit_unit)(rule, data, start) for start in starts
+        )
+        units = [unit for unit, _, _ in results]
+        self._visit_orders = [order for _, _, order in results]
+        self.n_iter_ = max(n_iter for _, n_iter, _ in results)
+        self.t_ += self.n_iter_ * n_samples
+        self.n_updates_ = self.n_updates_ + [unit.n_updates for unit in units]
+        self._store_weights(units, X.dtype)
+        return self
+
+    def _check_labels(self, y):
+        """Raise unless there are two classes or more and ``y`` holds only them."""
         n_classes = len(self.classes_)
         if n_classes < 2:
             raise ValueError(
@@ -468,12 +514,16 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
                 f"y contains labels {np.unique(y[unknown])} that are not in classes_ "
                 f"{self.classes_}."
             )
-        class_weight = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=y
-        )
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        n_units = 1 if n_classes == 2 else n_classes
 
+    def _running_weights(self, X, coef_init, intercept_init):
+        """The weights training goes on from, as ``(coef, intercept)`` of shapes
+        ``(n_units, n_features)`` and ``(n_units,)``.
+
+        Allocates the fitted attributes on a first call (or from ``coef_init``), and
+        the running average and update counts when they are missing.
+        """
+        n_features = X.shape[1]
+        n_units = 1 if len(self.classes_) == 2 else len(self.classes_)
         if getattr(self, "coef_", None) is None or coef_init is not None:
             self._allocate(n_units, n_features, X.dtype, coef_init, intercept_init)
         if sp.issparse(self.coef_):
@@ -495,54 +545,39 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             self.n_updates_ = np.zeros(n_units, dtype=np.int64)
         if not hasattr(self, "t_"):
             self.t_ = 1.0
+        return coef, intercept
 
-        rule = _Rule(self, max_iter)
-        # The random draws mirror scikit-learn's order, so equal seeds give equal fits.
-        if n_units == 1:
+    def _unit_draws(self, y, sample_weight, class_weight):
+        """The validation mask and, per unit, shuffle seed, class and class weights.
+
+        The random draws mirror scikit-learn's order, so equal seeds give equal fits.
+        ``class_weights[k]`` is ``(weight of unit k's class, weight of the rest)``.
+        """
+        if len(self.classes_) == 2:
             random_state = check_random_state(self.random_state)
             random_state.randint(1, _MAX_INT)  # scikit-learn's dataset seed, unused
             validation_mask = self._validation_mask(y, sample_weight)
             seeds = [random_state.randint(_MAX_INT)]
             unit_classes = [self.classes_[1]]
             class_weights = [(class_weight[1], class_weight[0])]
-        else:
-            validation_mask = self._validation_mask(y, sample_weight)
-            unit_seeds = check_random_state(self.random_state).randint(
-                _MAX_INT, size=n_units
-            )
-            seeds = []
-            for unit_seed in unit_seeds:
-                random_state = np.random.RandomState(unit_seed)
-                random_state.randint(1, _MAX_INT)
-                seeds.append(random_state.randint(_MAX_INT))
-            unit_classes = self.classes_
-            class_weights = [(cw, 1.0) for cw in class_weight]
-
-        averages = [None] * n_units
-        if self.averaged:
-            averages = list(zip(self._average_coef, self._average_intercept))
-        # Each call goes on shuffling from where the last one left the samples
-        # (scikit-learn restarts from their original order), so that k calls of
-        # partial_fit on the same data equal fit(max_iter=k).
-        orders = getattr(self, "_visit_orders", None)
-        if orders is None or len(orders) != n_units or len(orders[0]) != n_samples:
-            orders = [np.arange(n_samples)] * n_units
-        results = Parallel(n_jobs=self.n_jobs, require="sharedmem")(
-            delayed(_fit_unit)(
-                rule, X, y, sample_weight, class_weights[k], validation_mask,
-                coef[k], intercept[k], self.t_, averages[k], seeds[k],
-                unit_classes[k], orders[k],
-            )
-            for k in range(n_units)
+            return validation_mask, seeds, unit_classes, class_weights
+        validation_mask = self._validation_mask(y, sample_weight)
+        unit_seeds = check_random_state(self.random_state).randint(
+            _MAX_INT, size=len(self.classes_)
         )
-        units = [unit for unit, _, _ in results]
-        self._visit_orders = [order for _, _, order in results]
-        self.n_iter_ = max(n_iter for _, n_iter, _ in results)
-        self.t_ += self.n_iter_ * n_samples
-        self.n_updates_ = self.n_updates_ + [unit.n_updates for unit in units]
+        seeds = []
+        for unit_seed in unit_seeds:
+            random_state = np.random.RandomState(unit_seed)
+            random_state.randint(1, _MAX_INT)
+            seeds.append(random_state.randint(_MAX_INT))
+        class_weights = [(cw, 1.0) for cw in class_weight]
+        return validation_mask, seeds, self.classes_, class_weights
 
-        running_coef = np.stack([unit.v for unit in units]).astype(X.dtype)
-        running_intercept = np.array([unit.b for unit in units], dtype=X.dtype)
+    def _store_weights(self, units, dtype):
+        """Set ``coef_`` and ``intercept_`` (running, averaged or pocket weights) and
+        keep the running ones aside when they are not those."""
+        running_coef = np.stack([unit.v for unit in units]).astype(dtype)
+        running_intercept = np.array([unit.b for unit in units], dtype=dtype)
         if self.averaged or self.pocket:
             self._standard_coef = running_coef
             self._standard_intercept = running_intercept
@@ -550,16 +585,15 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             self._average_coef = np.stack([unit.mean_coef for unit in units])
             self._average_intercept = np.array([unit.mean_intercept for unit in units])
         if self.averaged and int(self.averaged) <= self.t_ - 1:
-            self.coef_ = self._average_coef.astype(X.dtype)
-            self.intercept_ = self._average_intercept.astype(X.dtype)
+            self.coef_ = self._average_coef.astype(dtype)
+            self.intercept_ = self._average_intercept.astype(dtype)
         elif self.pocket:
-            self.coef_ = np.stack([unit.pocket_coef for unit in units]).astype(X.dtype)
+            self.coef_ = np.stack([unit.pocket_coef for unit in units]).astype(dtype)
             self.intercept_ = np.array(
-                [unit.pocket_intercept for unit in units], dtype=X.dtype
+                [unit.pocket_intercept for unit in units], dtype=dtype
             )
         else:
             self.coef_, self.intercept_ = running_coef, running_intercept
-        return self
 
     def _allocate(self, n_units, n_features, dtype, coef_init, intercept_init):
         if coef_init is not None:

@@ -11,6 +11,7 @@ penalties, the stopping rule and scikit-learn's per-epoch shuffle live here too.
 """
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -342,86 +343,179 @@ class _Unit:
                 self.mean_intercept = self.sum_intercept / n_counted
 
 
+class _Data(NamedTuple):
+    """The training set, shared by all the units."""
+
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray
+    validation_mask: np.ndarray  # True for the samples held out by early stopping
+
+
+class _UnitStart(NamedTuple):
+    """What one unit starts from: its class, its weights and its sample stream."""
+
+    positive: object  # the class this unit separates from the rest
+    class_weights: tuple  # (weight of the positive side, weight of the rest)
+    coef: np.ndarray
+    intercept: float
+    t: float
+    average: tuple  # (mean coef, mean intercept) so far, or None without averaging
+    seed: int  # seed of the per-epoch shuffle
+    order: np.ndarray  # visiting order the previous call left the samples in
+
+
+class _Targets(NamedTuple):
+    """Per-sample targets of one unit."""
+
+    y: np.ndarray  # +1 on the unit's class, -1 on the rest
+    weight: np.ndarray  # sample weight times class weight
+    step: np.ndarray  # signed update, eta0 * y * weight
+
+
+def _targets(rule, data, start):
+    """The :class:`_Targets` of the unit that separates ``start.positive``."""
+    y_sign = np.where(data.y == start.positive, 1.0, -1.0)
+    pos_weight, neg_weight = start.class_weights
+    weight = data.sample_weight * np.where(y_sign > 0, pos_weight, neg_weight)
+    return _Targets(y_sign, weight, rule.eta0 * y_sign * weight)
+
+
+class _Visits:
+    """The training samples of each epoch, in scikit-learn's visiting order.
+
+    With shuffling, epoch ``k`` visits ``order_k = order_{k-1}[perm]``, starting from
+    the order the previous call left; without, the samples are visited as given.
+    """
+
+    def __init__(self, rule, data, start, targets):
+        n_samples = data.X.shape[0]
+        self.shuffle = rule.shuffle
+        if self.shuffle:
+            self.perm = _xorshift_permutation(n_samples, start.seed)
+            self.order = start.order
+        else:
+            self.order = np.arange(n_samples)
+        self.X, self.targets = data.X, targets
+        self.train_mask = ~data.validation_mask
+        self.current = None
+
+    def next_epoch(self):
+        """``(rows, y, step, weight)`` of the training samples, in this epoch's order."""
+        if self.current is None or self.shuffle:
+            if self.shuffle:
+                self.order = self.order[self.perm]
+            visit = self.order[self.train_mask[self.order]]
+            targets = self.targets
+            self.current = (_Rows(self.X[visit]), targets.y[visit],
+                            targets.step[visit], targets.weight[visit])
+        return self.current
+
+
+class _Stopping:
+    """scikit-learn's stopping rule: stop after ``n_iter_no_change`` epochs in a row
+    that do not improve on the best by at least ``tol``.
+
+    What is watched is the weighted accuracy on the held-out samples under early
+    stopping, the mean training objective otherwise.
+    """
+
+    def __init__(self, rule, data, y_sign):
+        self.rule = rule
+        self.n_train = int((~data.validation_mask).sum())
+        if rule.early_stopping:
+            mask = data.validation_mask
+            self.X_val, self.y_val = data.X[mask], y_sign[mask]
+            self.sw_val = data.sample_weight[mask]
+        self.best_objective, self.best_score, self.no_improvement = np.inf, -np.inf, 0
+
+    def update(self, coef, intercept, objective):
+        """Record one epoch (``objective`` summed over it); returns whether to stop."""
+        tol = self.rule.tol
+        if self.rule.early_stopping:
+            correct = ((self.X_val @ coef + intercept) > 0) == (self.y_val > 0)
+            score = float(self.sw_val[correct].sum() / self.sw_val.sum())
+            improved = not score < self.best_score + tol
+            self.best_score = max(self.best_score, score)
+        else:
+            objective /= self.n_train
+            improved = not objective > self.best_objective - tol
+            self.best_objective = min(self.best_objective, objective)
+        self.no_improvement = 0 if improved else self.no_improvement + 1
+        return self.no_improvement >= self.rule.n_iter_no_change
+
+
+class _Log:
+    """Progress messages of one unit, printed when ``verbose > 0``."""
+
+    def __init__(self, verbose, n_train):
+        self.verbose, self.n_train = verbose, n_train
+        self.start_time = time.time()
+
+    def epoch_start(self, epoch):
+        if self.verbose > 0:
+            print(f"-- Epoch {epoch + 1}")
+
+    def epoch_end(self, epoch, coef, intercept, objective):
+        if self.verbose > 0:
+            print(
+                f"Norm: {np.linalg.norm(coef):.2f}, "
+                f"NNZs: {np.count_nonzero(coef)}, Bias: {intercept:.6f}, "
+                f"T: {(epoch + 1) * self.n_train}, "
+                f"Avg. loss: {objective / self.n_train:f}"
+            )
+            print(f"Total training time: {time.time() - self.start_time:.2f} seconds.")
+
+    def converged(self, epoch):
+        if self.verbose > 0:
+            print(
+                f"Convergence after {epoch + 1} epochs took "
+                f"{time.time() - self.start_time:.2f} seconds"
+            )
+
+
+def _check_finite(coef, intercept, rows, epoch):
+    """Raise if the weights, or the scores they give ``rows``, are not finite."""
+    if not (
+        np.isfinite(intercept)
+        and np.isfinite(coef).all()
+        and np.isfinite(rows.dot(0, rows.n_rows, coef)).all()
+    ):
+        raise ValueError(
+            f"Floating-point under-/overflow occurred at epoch #{epoch + 1}. "
+            "Scaling input data with StandardScaler or MinMaxScaler might help."
+        )
+
+
 # Overflow is reported by the check on the weights and scores after each epoch.
 @np.errstate(over="ignore", invalid="ignore")
-def _fit_unit(rule, X, y, sample_weight, class_weights, validation_mask, coef,
-              intercept, t, average, seed, positive, order):
-    """Train one unit (``positive`` against the rest) for up to ``rule.max_iter``
-    epochs with scikit-learn's stopping rules, visiting the samples in ``order``
-    reshuffled before each epoch. Returns the trained :class:`_Unit`, the number of
-    epochs run and the last order."""
-    y_sign = np.where(y == positive, 1.0, -1.0)
-    pos_weight, neg_weight = class_weights
-    weight = sample_weight * np.where(y_sign > 0, pos_weight, neg_weight)
-    step = rule.eta0 * y_sign * weight
-    unit = _Unit(rule, coef, intercept, t, average)
+def _fit_unit(rule, data, start):
+    """Train one unit (``start.positive`` against the rest) on ``data``.
 
-    train_mask = ~validation_mask
-    n_train = int(train_mask.sum())
-    if rule.early_stopping:
-        X_val, y_val = X[validation_mask], y_sign[validation_mask]
-        sw_val = sample_weight[validation_mask]
+    Runs up to ``rule.max_iter`` epochs with scikit-learn's stopping rules, visiting
+    the samples in ``start.order`` reshuffled before each epoch. Returns the trained
+    :class:`_Unit`, the number of epochs run and the last order.
+    """
+    targets = _targets(rule, data, start)
+    unit = _Unit(rule, start.coef, start.intercept, start.t, start.average)
+    visits = _Visits(rule, data, start, targets)
+    stopping = _Stopping(rule, data, targets.y)
+    log = _Log(rule.verbose, stopping.n_train)
     need_objective = rule.verbose > 0 or not rule.early_stopping
-    if rule.shuffle:
-        perm = _xorshift_permutation(X.shape[0], seed)
-    else:
-        order = np.arange(X.shape[0])
-    best_objective, best_score, no_improvement = np.inf, -np.inf, 0
-    start_time = time.time()
-
     for epoch in range(rule.max_iter):
-        if rule.verbose > 0:
-            print(f"-- Epoch {epoch + 1}")
-        if epoch == 0 or rule.shuffle:
-            if rule.shuffle:
-                order = order[perm]
-            visit = order[train_mask[order]]
-            rows = _Rows(X[visit])
-            y_epoch, step_epoch = y_sign[visit], step[visit]
-            weight_epoch = weight[visit]
+        log.epoch_start(epoch)
+        rows, y_epoch, step_epoch, weight_epoch = visits.next_epoch()
         if epoch == 0 and rule.pocket:
             unit.start_pocket(rows, y_epoch, weight_epoch)
         objective = unit.epoch(rows, y_epoch, step_epoch, weight_epoch, need_objective)
         if rule.pocket:
             unit.offer_pocket(rows, y_epoch, weight_epoch, *unit.weights(), unit.run,
                               force=True)
-
         coef_now, intercept_now = unit.weights()
-        if not (
-            np.isfinite(intercept_now)
-            and np.isfinite(coef_now).all()
-            and np.isfinite(rows.dot(0, rows.n_rows, coef_now)).all()
-        ):
-            raise ValueError(
-                f"Floating-point under-/overflow occurred at epoch #{epoch + 1}. "
-                "Scaling input data with StandardScaler or MinMaxScaler might help."
-            )
-        if rule.verbose > 0:
-            print(
-                f"Norm: {np.linalg.norm(coef_now):.2f}, "
-                f"NNZs: {np.count_nonzero(coef_now)}, Bias: {intercept_now:.6f}, "
-                f"T: {(epoch + 1) * n_train}, Avg. loss: {objective / n_train:f}"
-            )
-            print(f"Total training time: {time.time() - start_time:.2f} seconds.")
-        if rule.early_stopping:
-            correct = ((X_val @ coef_now + intercept_now) > 0) == (y_val > 0)
-            score = float(sw_val[correct].sum() / sw_val.sum())
-            no_improvement = no_improvement + 1 if score < best_score + rule.tol else 0
-            best_score = max(best_score, score)
-        else:
-            objective /= n_train
-            if objective > best_objective - rule.tol:
-                no_improvement += 1
-            else:
-                no_improvement = 0
-            best_objective = min(best_objective, objective)
-        if no_improvement >= rule.n_iter_no_change:
-            if rule.verbose > 0:
-                print(
-                    f"Convergence after {epoch + 1} epochs took "
-                    f"{time.time() - start_time:.2f} seconds"
-                )
+        _check_finite(coef_now, intercept_now, rows, epoch)
+        log.epoch_end(epoch, coef_now, intercept_now, objective)
+        if stopping.update(coef_now, intercept_now, objective):
+            log.converged(epoch)
             break
-
     unit.finish()
-    return unit, epoch + 1, order
+    return unit, epoch + 1, visits.order

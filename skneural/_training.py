@@ -319,6 +319,7 @@ class Trainer:
         X, y, sample_weight = data
         network, solver, rng = self.network, self.solver, state.rng
         n_samples = X.shape[0]
+        gather = _Gather(X)
         if self.shuffle:
             # sklearn.utils.shuffle(sample_idx): compose with a fresh permutation.
             state.sample_order = state.sample_order[rng.permutation(n_samples)]
@@ -330,7 +331,7 @@ class Trainer:
                 stop = min(start + batch_size, n_samples)
                 batch = (state.sample_order[start:stop] if self.shuffle
                          else slice(start, stop))
-                X_batch = _as_dtype(X[batch], network.dtype)
+                X_batch = _as_dtype(gather(X, batch), network.dtype)
                 y_batch = _as_dtype(y[batch], network.dtype)
                 sw_batch = None if sample_weight is None else sample_weight[batch]
 
@@ -568,6 +569,23 @@ def _state_size(solver_state):
         if isinstance(value, np.ndarray):
             return value.size
     return None
+
+
+class _Gather:
+    """Mini-batch rows of X: for a NumPy array, ``np.take`` into one reused buffer
+    per batch size (fancy indexing allocates a new batch every step, and large
+    fresh allocations cost page faults); else plain indexing."""
+
+    def __init__(self, X):
+        self.buffers = {} if type(X) is np.ndarray and X.flags.c_contiguous else None
+
+    def __call__(self, X, rows):
+        if self.buffers is None or isinstance(rows, slice):
+            return X[rows]
+        out = self.buffers.get(len(rows))
+        if out is None:
+            out = self.buffers[len(rows)] = np.empty((len(rows), X.shape[1]), X.dtype)
+        return np.take(X, rows, axis=0, out=out)
 
 
 def _as_dtype(array, dtype):

@@ -405,3 +405,6 @@ for _factory in (leaky_relu, elu, gelu):
 del _factory
 # The course's name for the logistic function.
 ACTIVATIONS.register_alias("sigmoid", "logistic")
+# The network fuses these with the bias (forward) and the delta (backward) when the
+# compiled kernels are in use (skneural._jit); it recognizes them by identity.
+relu_function, relu_derivative = _relu, _relu_derivative

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from . import _jit
 from . import activations as _activations
 from . import losses as _losses
 
@@ -253,10 +254,16 @@ class Network:
         inputs = X
         for i, (coef, intercept, activation) in enumerate(
                 zip(coefs, intercepts, self._layer_activations)):
-            out = _affine(inputs, coef, intercept,
-                          None if buffers is None else buffers[0][i])
-            tape.preactivations.append(out.copy() if activation.needs_input else None)
-            activation.function(out)
+            out = _product(inputs, coef, None if buffers is None else buffers[0][i])
+            if activation.function is _activations.relu_function \
+                    and _jit.usable(out, intercept):
+                _jit.bias_relu(out, intercept)  # one fused pass
+                tape.preactivations.append(None)
+            else:
+                out += intercept
+                tape.preactivations.append(out.copy() if activation.needs_input
+                                           else None)
+                activation.function(out)
             tape.outputs.append(out)
             mask = None
             if stochastic and i < len(self.dropout) and self.dropout[i] > 0:
@@ -337,6 +344,8 @@ class Network:
     @staticmethod
     def _derivative_caller(activation):
         """A callable ``(output, delta, preactivation)``, or None for the identity."""
+        if activation.derivative is _activations.relu_derivative:
+            return _relu_derivative
         if activation.needs_input:
             return activation.derivative
         if activation.name == "identity":
@@ -378,7 +387,9 @@ class Network:
         weights = params[: self.n_coefs]
         grad_weights = grad[: self.n_coefs]
         l2 = self.alpha * (1.0 - self.l1_ratio)
-        if l2 > 1e-100:
+        if l2 and _jit.usable(grad_weights, weights):  # one fused pass
+            _jit.add_scaled(grad_weights, weights, l2)
+        elif l2 > 1e-100:
             # g + l2 * w as l2 * (g / l2 + w): in place, no weight-sized temporary.
             grad_weights /= l2
             grad_weights += weights
@@ -544,6 +555,13 @@ class Workspace:
         return buffers
 
 
+def _relu_derivative(output, delta, preactivation=None):
+    if _jit.usable(delta, output):
+        _jit.relu_backward(delta, output)  # one fused pass
+    else:
+        np.multiply(delta, output > 0, out=delta)
+
+
 def _layout(shapes):
     """``(bounds, n_coefs, n_params)`` of the flat buffer: every weight matrix, then
     every bias vector, as ``(start, stop)`` slices."""
@@ -554,19 +572,17 @@ def _layout(shapes):
     return bounds, sum(sizes[:len(shapes)]), stops[-1]
 
 
-def _affine(inputs, coef, intercept, out=None):
-    """``inputs @ coef + intercept``, into ``out`` when given."""
+def _product(inputs, coef, out=None):
+    """``inputs @ coef``, into ``out`` when given."""
     if sp.issparse(inputs):
         product = inputs @ coef
         if out is None:
-            out = np.asarray(product)
-        else:
-            out[...] = product
+            return np.asarray(product)
+        out[...] = product
     elif out is None:
-        out = inputs @ coef
+        return inputs @ coef
     else:
         np.dot(inputs, coef, out=out)
-    out += intercept
     return out
 
 

@@ -574,6 +574,17 @@ def _absurd(name):
     params = solver.get_params()
     if {"step_init", "step_max"} <= params.keys():   # Rprop's step sizes
         return solver.set_params(step_init=1e6, step_max=1e9)
+    if name == "vsgd":
+        # vSGD bounds its own rates (eta <= 1 / h) for every valid setting, so its
+        # steps are made absurd from outside: each is amplified a million times.
+        class Amplified(type(solver)):
+            def step(self, params, grad_fn, state, learning_rate=None):
+                before = params.copy()
+                state, loss = super().step(params, grad_fn, state, learning_rate)
+                params += 1e6 * (params - before)
+                return state, loss
+
+        return Amplified()
     pytest.fail(f"teach this test to give solver {name!r} absurd steps")
 
 
