@@ -162,9 +162,6 @@ def fit(estimator, X, y, sample_weight=None, incremental=False,
         convergence_warning=ConvergenceWarning,
         hooks=(lambda: tasks.begin(name, tasks.weights),
                lambda: tasks.end(tasks.weights)))
-    if trainer.schedule.needs_objective:
-        raise ValueError(f"learning_rate={estimator.learning_rate!r} is not available "
-                         "for Dask arrays; use 'constant'.")
     if minimizer:
         trainer.run_minimizer(state, params, data, validation)
     else:
@@ -200,6 +197,9 @@ def _check_supported(estimator, solver, minimizer, validation):
             "dropout and input_noise are not available with Dask arrays: each chunk "
             "would draw its own noise, so the objective would differ from the NumPy "
             "fit's. Use a step solver through dask_ml.wrappers.Incremental.")
+    if not minimizer and estimator._schedule(solver).needs_objective:
+        raise ValueError(f"learning_rate={estimator.learning_rate!r} is not available "
+                         "for Dask arrays; use 'constant'.")
     if estimator.early_stopping and not minimizer and validation[0] is None:
         raise ValueError(
             "early_stopping on a Dask array needs fit's X_val / y_val (in memory): "

@@ -23,6 +23,7 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 
 from skneural import MLPClassifier, MLPRegressor  # noqa: E402
 from skneural import dask as skdask  # noqa: E402
+from skneural.solvers import SGD  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -248,6 +249,10 @@ def test_successive_halving_on_the_dask_joblib_backend(client):
     assert search.best_estimator_.max_iter in search.n_resources_
 
 
+class _FullBatchSGD(SGD):
+    full_batch = True
+
+
 def test_refusals_name_the_way_out(client):
     X, y, _ = _data(n_samples=200)
     X_dask, y_dask = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
@@ -257,6 +262,12 @@ def test_refusals_name_the_way_out(client):
         MLPClassifier(solver="lbfgs", dropout=0.2).fit(X_dask, y_dask)
     with pytest.raises(ValueError, match="X_val"):
         MLPClassifier(solver="rprop", early_stopping=True).fit(X_dask, y_dask)
+    with pytest.raises(ValueError, match="bold_driver"):
+        MLPClassifier(solver=_FullBatchSGD(), learning_rate="bold_driver").fit(
+            X_dask, y_dask)
+    # A minimizer ignores the schedule, on the cluster as in memory.
+    MLPClassifier(solver="lbfgs", max_iter=2, learning_rate="bold_driver").fit(
+        X_dask, y_dask)
     with pytest.raises(ValueError, match="NaN"):
         MLPRegressor(solver="lbfgs").fit(da.from_array(np.where(X > 2, np.nan, X)),
                                          da.from_array(X[:, 0]))
