@@ -153,6 +153,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _fit(self, X, y, sample_weight=None, incremental=False, X_val=None, y_val=None,
              sample_weight_val=None):
+        if type(X).__module__.startswith("dask"):  # skneural.dask; Dask stays unimported
+            from .dask import fit
+            return fit(self, X, y, sample_weight, incremental,
+                       (X_val, y_val, sample_weight_val))
         solver = _solvers.from_estimator_params(self.solver, self.get_params(False))
         minimizer = _solvers.is_minimizer(solver)
         if incremental and minimizer:
