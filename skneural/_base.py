@@ -25,6 +25,16 @@ from . import activations as _activations
 from . import initializers as _initializers
 from . import losses as _losses
 from . import solvers as _solvers
+from ._array_api import (
+    all_finite,
+    cast_like,
+    check_model_namespace,
+    copy_array,
+    device_training_data,
+    is_numpy_array,
+    like,
+    numpy_dtype,
+)
 from ._registry import RegistryOptions
 from ._training import Record, Trainer, TrainingState
 from ._validation import check_validation_set, make_validation, split
@@ -126,7 +136,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _network_from_coefs(self):
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
-        return self._make_network(layer_units, self.coefs_[0].dtype)
+        return self._make_network(layer_units, numpy_dtype(self.coefs_[0].dtype))
 
     def _activation_name(self):
         """Activation name(s) for the initializer: one, or one per weight layer.
@@ -190,7 +200,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             trainer.run(state, params, data, validation, incremental)
         tasks.close()
         self._publish(state)
-        if not np.isfinite(params).all():
+        if not all_finite(params):
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed.")
@@ -204,6 +214,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)
+        if not is_numpy_array(X):  # torch, CuPy, ...: see skneural._array_api
+            return device_training_data(self, X, y, sample_weight, incremental)
         y = y.reshape((-1, 1)) if y.ndim == 1 else y
         class_weights = self._class_sample_weight(y, incremental)
         if class_weights is not None:
@@ -220,22 +232,23 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if first_pass:
             self.n_layers_ = len(layer_units)
             self.out_activation_ = self._out_activation()
-            dtype = np.dtype(self.training_dtype or X.dtype)
+            dtype = numpy_dtype(self.training_dtype or X.dtype)
             state = TrainingState(rng=check_random_state(self.random_state))
             network = self._make_network(layer_units, dtype)
-            params = network.init_params(state.rng, self.weight_init,
-                                         self._activation_name())
+            params = like(X, network.init_params(state.rng, self.weight_init,
+                                                 self._activation_name()))
             state.record = Record(validation_scores=[], best_validation_score=-np.inf,
                                   best_loss=None, validation_loss_curve=[]) \
                 if self.early_stopping else Record()
             # The initial weights are the fallback early stopping restores (as in
             # scikit-learn); without early stopping no copy is kept.
-            state.best_params = params.copy() if self.early_stopping else None
+            state.best_params = copy_array(params) if self.early_stopping else None
         else:
             state = TrainingState.from_dict(self._training)
             if not incremental:
                 state.rng = check_random_state(self.random_state)
-            network = self._make_network(layer_units, self.coefs_[0].dtype)
+            check_model_namespace(self, X)
+            network = self._make_network(layer_units, numpy_dtype(self.coefs_[0].dtype))
             try:
                 # Start from coefs_ / intercepts_ as they are now, which honours
                 # weights a user assigned.
@@ -287,8 +300,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         with ``link=False``."""
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-        if getattr(self, "training_dtype", None) is not None:
-            X = X.astype(self.coefs_[0].dtype, copy=False)
+        if getattr(self, "training_dtype", None) is not None or not is_numpy_array(X):
+            X = cast_like(X, self.coefs_[0])
         network = self._network_from_coefs()
         if not link:
             return network.predict_raw(self.coefs_, self.intercepts_, X)
@@ -308,6 +321,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
 
 

@@ -67,6 +67,13 @@ class Activation:
         Whether ``derivative`` needs the pre-activations; the network then keeps a copy.
     description : str, default=""
         One line for documentation.
+    xp_function : callable ``xp_function(X, xp) -> array``, default=None
+        The activation for arrays of any Array API namespace ``xp`` (torch, CuPy,
+        array-api-strict): returns a new array and leaves ``X`` unchanged. Needed
+        only to train on such arrays (see :mod:`skneural._array_api`).
+    xp_derivative : callable ``xp_derivative(Z, delta, X, xp) -> array``, default=None
+        The derivative's generic form: returns ``delta`` times the derivative as a
+        new array (``X`` is None unless ``needs_input``).
     """
 
     name: str
@@ -74,6 +81,8 @@ class Activation:
     derivative: Callable = field(repr=False)
     needs_input: bool = False
     description: str = field(default="", compare=False, repr=False)
+    xp_function: Callable | None = field(default=None, compare=False, repr=False)
+    xp_derivative: Callable | None = field(default=None, compare=False, repr=False)
 
     def __call__(self, X):
         """Return the activation of a copy of ``X`` (convenience, not in place)."""
@@ -163,17 +172,68 @@ def _softmax_derivative(Z, delta):
     delta *= Z
 
 
+# -- generic forms (any Array API namespace): new arrays, no ``out=`` -----------------
+
+
+def _xp_identity(X, xp):
+    return X
+
+
+def _xp_identity_derivative(Z, delta, X, xp):
+    return delta
+
+
+def _xp_logistic(X, xp):
+    return 1.0 / (1.0 + xp.exp(-X))
+
+
+def _xp_logistic_derivative(Z, delta, X, xp):
+    return delta * Z * (1 - Z)
+
+
+def _xp_tanh_derivative(Z, delta, X, xp):
+    return delta * (1 - Z**2)
+
+
+def _xp_relu(X, xp):
+    return xp.where(X > 0, X, xp.zeros_like(X))
+
+
+def _xp_relu_derivative(Z, delta, X, xp):
+    return xp.where(Z > 0, delta, xp.zeros_like(delta))
+
+
+def _xp_softmax(X, xp):
+    exp = xp.exp(X - xp.max(X, axis=1, keepdims=True))
+    return exp / xp.sum(exp, axis=1, keepdims=True)
+
+
+def _xp_softmax_derivative(Z, delta, X, xp):
+    return (delta - xp.sum(delta * Z, axis=1, keepdims=True)) * Z
+
+
+def _xp_unary(name):
+    return lambda X, xp: getattr(xp, name)(X)
+
+
 for _record in [
     Activation("identity", _identity, _identity_derivative,
-               description="f(x) = x"),
+               description="f(x) = x", xp_function=_xp_identity,
+               xp_derivative=_xp_identity_derivative),
     Activation("logistic", _logistic, _logistic_derivative,
-               description="f(x) = 1 / (1 + exp(-x))"),
-    Activation("tanh", _tanh, _tanh_derivative, description="f(x) = tanh(x)"),
-    Activation("relu", _relu, _relu_derivative, description="f(x) = max(0, x)"),
+               description="f(x) = 1 / (1 + exp(-x))", xp_function=_xp_logistic,
+               xp_derivative=_xp_logistic_derivative),
+    Activation("tanh", _tanh, _tanh_derivative, description="f(x) = tanh(x)",
+               xp_function=_xp_unary("tanh"), xp_derivative=_xp_tanh_derivative),
+    Activation("relu", _relu, _relu_derivative, description="f(x) = max(0, x)",
+               xp_function=_xp_relu, xp_derivative=_xp_relu_derivative),
     Activation("exp", _exp, _exp_derivative,
-               description="f(x) = exp(x); the Poisson link"),
+               description="f(x) = exp(x); the Poisson link",
+               xp_function=_xp_unary("exp"),
+               xp_derivative=lambda Z, delta, X, xp: delta * Z),
     Activation("softmax", _softmax, _softmax_derivative,
-               description="f(x)_k = exp(x_k) / sum_j exp(x_j), row-wise"),
+               description="f(x)_k = exp(x_k) / sum_j exp(x_j), row-wise",
+               xp_function=_xp_softmax, xp_derivative=_xp_softmax_derivative),
 ]:
     register(_record)
 del _record
@@ -281,6 +341,40 @@ def _gelu_derivative(Z, delta, X, approximate):
     delta *= derivative
 
 
+def _xp_erf(X, xp):
+    # scipy.special.erf dispatches to the array's library (torch.special, cupyx)
+    # when SCIPY_ARRAY_API=1 was set before scipy was imported; without it scipy
+    # would convert to NumPy, which fails for device arrays, so say so.
+    try:
+        return erf(X)
+    except (TypeError, RuntimeError, ValueError) as exc:
+        raise RuntimeError(
+            "The exact gelu on non-NumPy arrays needs scipy's Array API support: "
+            "set the environment variable SCIPY_ARRAY_API=1 before scipy is first "
+            "imported, or use gelu(approximate='tanh')."
+        ) from exc
+
+
+def _xp_gelu(X, xp, approximate):
+    if approximate == "tanh":
+        inner = xp.tanh(_SQRT_2_OVER_PI * (X + _GELU_CUBIC * X**3))
+    else:
+        inner = _xp_erf(X * _INV_SQRT_2, xp)
+    return X * (0.5 * (inner + 1))
+
+
+def _xp_gelu_derivative(Z, delta, X, xp, approximate):
+    if approximate == "tanh":
+        tanh_u = xp.tanh(_SQRT_2_OVER_PI * (X + _GELU_CUBIC * X**3))
+        derivative = 0.5 * (1 + tanh_u) + 0.5 * X * (1 - tanh_u**2) * (
+            _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * X**2)
+        )
+    else:
+        derivative = 0.5 * (1 + _xp_erf(X * _INV_SQRT_2, xp))
+        derivative = derivative + X * _INV_SQRT_2PI * xp.exp(-0.5 * X**2)
+    return delta * derivative
+
+
 def _check_real(value, name, low, low_inclusive):
     if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite real number, got {value!r}.")
@@ -322,6 +416,8 @@ def leaky_relu(negative_slope=0.01):
         partial(_leaky_relu, negative_slope=slope),
         partial(_leaky_relu_derivative, negative_slope=slope),
         description=f"f(x) = x if x > 0 else {slope!r} x",
+        xp_function=lambda X, xp: xp.where(X < 0, X * slope, X),
+        xp_derivative=lambda Z, delta, X, xp: xp.where(Z > 0, delta, delta * slope),
     )
 
 
@@ -347,6 +443,9 @@ def elu(alpha=1.0):
         partial(_elu, alpha=alpha),
         partial(_elu_derivative, alpha=alpha),
         description=f"f(x) = x if x > 0 else {alpha!r} (exp(x) - 1)",
+        xp_function=lambda X, xp: xp.where(X < 0, alpha * xp.expm1(X), X),
+        xp_derivative=lambda Z, delta, X, xp: xp.where(Z > 0, delta,
+                                                        delta * (Z + alpha)),
     )
 
 
@@ -381,20 +480,29 @@ def gelu(approximate="none"):
         partial(_gelu_derivative, approximate=approximate),
         needs_input=True,
         description=description,
+        xp_function=partial(_xp_gelu, approximate=approximate),
+        xp_derivative=partial(_xp_gelu_derivative, approximate=approximate),
     )
 
 
 for _record in [
     Activation("step", _step, _step_derivative,
                description="f(x) = 1 if x > 0 else 0 (Heaviside); derivative taken "
-                           "as 0 everywhere"),
+                           "as 0 everywhere",
+               xp_function=lambda X, xp: xp.astype(X > 0, X.dtype),
+               xp_derivative=lambda Z, delta, X, xp: xp.zeros_like(delta)),
     Activation("lecun_tanh", _lecun_tanh, _lecun_tanh_derivative,
                description="f(x) = 1.7159 tanh(2x / 3) (LeCun et al., Efficient "
-                           "BackProp)"),
+                           "BackProp)",
+               xp_function=lambda X, xp: xp.tanh(X * _LECUN_SLOPE) * _LECUN_SCALE,
+               xp_derivative=lambda Z, delta, X, xp: delta * (
+                   _LECUN_SLOPE * (_LECUN_SCALE - Z**2 / _LECUN_SCALE))),
     leaky_relu(),
     elu(),
     Activation("softplus", _softplus, _softplus_derivative,
-               description="f(x) = log(1 + exp(x))"),
+               description="f(x) = log(1 + exp(x))",
+               xp_function=lambda X, xp: xp.logaddexp(xp.zeros_like(X), X),
+               xp_derivative=lambda Z, delta, X, xp: delta * -xp.expm1(-Z)),
     gelu(),
 ]:
     register(_record)

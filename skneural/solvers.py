@@ -98,9 +98,11 @@ True
 """
 
 import inspect
+import math
 
 import numpy as np
 
+from ._array_api import array_namespace, from_host, to_host
 from ._registry import Registry
 
 __all__ = ["Solver", "SGD", "AdaptiveGains", "RMSprop", "Rprop", "Adam", "LBFGS", "CG",
@@ -166,6 +168,29 @@ class Solver:
     def step(self, params, grad_fn, state, learning_rate):
         """Update ``params`` in place; return ``(state, loss)``."""
         raise NotImplementedError
+
+    # -- arrays of other namespaces (torch, CuPy, array-api-strict) -----------------
+    #
+    # ``step`` above is the NumPy path: in place, with ``out=``. A solver that also
+    # trains on other Array API namespaces implements ``step_xp`` beside it, with the
+    # same arithmetic in the standard's functions: new arrays for the state (stored
+    # back in the dict) and one in-place update of ``params`` (``params += update``),
+    # which both paths need because ``params`` is the buffer the caller holds. Python
+    # floats only: NumPy scalars do not mix with every namespace's arrays.
+
+    def init_xp(self, params):
+        """:meth:`init` for ``params`` of any namespace: the NumPy state built from a
+        host copy, its arrays moved to ``params``' namespace and device."""
+        state = self.init(to_host(params))
+        xp = array_namespace(params)
+        return {key: from_host(value, xp, params.device)
+                if isinstance(value, np.ndarray) else value
+                for key, value in state.items()}
+
+    def step_xp(self, params, grad_fn, state, learning_rate):
+        """:meth:`step` for ``params`` of any namespace (default: :meth:`step`, which
+        works if it sticks to operators such as ``params -= lr * grad``)."""
+        return self.step(params, grad_fn, state, learning_rate)
 
     def _scratch(self, params, k=0):
         """Scratch buffer ``k`` shaped like ``params``: allocated once per fit, kept
@@ -243,6 +268,17 @@ class SGD(Solver):
         np.multiply(grad, learning_rate, out=scaled_grad)
         velocity *= mu
         velocity -= scaled_grad
+        if self.nesterovs_momentum:
+            params += mu * velocity - scaled_grad
+        else:
+            params += velocity
+        return state, loss
+
+    def step_xp(self, params, grad_fn, state, learning_rate):
+        loss, grad = grad_fn(params)
+        mu = float(self.momentum)
+        scaled_grad = grad * float(learning_rate)
+        velocity = state["velocity"] = state["velocity"] * mu - scaled_grad
         if self.nesterovs_momentum:
             params += mu * velocity - scaled_grad
         else:
@@ -341,6 +377,20 @@ class AdaptiveGains(Solver):
         params += velocity
         return state, loss
 
+    def step_xp(self, params, grad_fn, state, learning_rate):
+        loss, grad = grad_fn(params)
+        xp = array_namespace(params)
+        gains, velocity = state["gains"], state["velocity"]
+        agreement = grad * velocity  # < 0 where g agrees with the step
+        gains = xp.where(agreement < 0, gains + float(self.gain_increase), gains)
+        gains = xp.where(agreement > 0, gains * float(self.gain_decrease), gains)
+        gains = state["gains"] = xp.clip(gains, min=float(self.gain_min),
+                                         max=float(self.gain_max))
+        velocity = state["velocity"] = (velocity * float(self.momentum)
+                                        - grad * gains * float(learning_rate))
+        params += velocity
+        return state, loss
+
 
 class RMSprop(Solver):
     """RMSprop: divide the gradient by a running root mean square of its history.
@@ -433,6 +483,24 @@ class RMSprop(Solver):
             denom[...] = buffer
         denom *= learning_rate
         params -= denom
+        return state, loss
+
+    def step_xp(self, params, grad_fn, state, learning_rate):
+        loss, grad = grad_fn(params)
+        xp = array_namespace(params)
+        rho = float(self.rho)
+        square_avg = state["square_avg"] = (state["square_avg"] * rho
+                                            + grad * grad * (1 - rho))
+        if self.centered:
+            grad_avg = state["grad_avg"] = state["grad_avg"] * rho + (1 - rho) * grad
+            denom = xp.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            denom = xp.sqrt(square_avg)
+        normalized = grad / (denom + float(self.epsilon))
+        if self.momentum:
+            normalized = state["momentum_buffer"] = (
+                state["momentum_buffer"] * float(self.momentum) + normalized)
+        params -= normalized * float(learning_rate)
         return state, loss
 
 
@@ -575,6 +643,34 @@ class Rprop(Solver):
         state["prev_loss"] = loss
         return state, loss
 
+    def step_xp(self, params, grad_fn, state, learning_rate=None):
+        self._check()
+        loss, grad = grad_fn(params)
+        xp = array_namespace(params)
+        step_size, prev_update = state["step_size"], state["prev_update"]
+        sign = xp.sign(grad)
+        agreement = sign * xp.sign(state["prev_grad"])
+        increase, flipped = agreement > 0, agreement < 0
+        step_size = xp.where(increase, step_size * float(self.eta_plus), step_size)
+        step_size = xp.where(flipped, step_size * float(self.eta_minus), step_size)
+        step_size = state["step_size"] = xp.clip(
+            step_size, min=float(self.step_min), max=float(self.step_max))
+        update = -sign * step_size
+        zeros = xp.zeros_like(update)
+        if self.variant == "rprop+":
+            update = xp.where(flipped, -prev_update, update)
+        elif self.variant == "irprop+":
+            undo = -prev_update if bool(loss > state["prev_loss"]) else zeros
+            update = xp.where(flipped, undo, update)
+        elif self.variant == "irprop-":
+            update = xp.where(flipped, zeros, update)
+        params += update
+        state["prev_grad"] = (grad + zeros if self.variant == "rprop-"
+                              else xp.where(flipped, zeros, grad))
+        state["prev_update"] = update
+        state["prev_loss"] = float(loss)
+        return state, loss
+
 
 class Adam(Solver):
     """Adam, in scikit-learn's form (Kingma & Ba 2014, section 2, "epsilon-hat").
@@ -641,6 +737,18 @@ class Adam(Solver):
         np.divide(m, tmp, out=tmp)
         tmp *= lr_t
         params -= tmp
+
+    def step_xp(self, params, grad_fn, state, learning_rate):
+        loss, grad = grad_fn(params)
+        xp = array_namespace(params)
+        state["t"] += 1
+        t = state["t"]
+        beta_1, beta_2 = float(self.beta_1), float(self.beta_2)
+        lr_t = learning_rate * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        m = state["m"] = state["m"] * beta_1 + grad * (1 - beta_1)
+        v = state["v"] = state["v"] * beta_2 + grad * grad * (1 - beta_2)
+        params -= m / (xp.sqrt(v) + float(self.epsilon)) * float(lr_t)
+        return state, loss
 
 
 from .minimizers import CG, LBFGS  # noqa: E402  (they build on Solver)
