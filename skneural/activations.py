@@ -343,16 +343,18 @@ def _gelu_derivative(Z, delta, X, approximate):
 
 def _xp_erf(X, xp):
     # scipy.special.erf dispatches to the array's library (torch.special, cupyx)
-    # when SCIPY_ARRAY_API=1 was set before scipy was imported; without it scipy
-    # would convert to NumPy, which fails for device arrays, so say so.
+    # when SCIPY_ARRAY_API=1 was set before scipy was imported. Where it cannot
+    # (the variable unset, or a namespace without a native erf), erf is computed on
+    # the host and moved back: correct everywhere, a round trip where slow.
     try:
-        return erf(X)
-    except (TypeError, RuntimeError, ValueError) as exc:
-        raise RuntimeError(
-            "The exact gelu on non-NumPy arrays needs scipy's Array API support: "
-            "set the environment variable SCIPY_ARRAY_API=1 before scipy is first "
-            "imported, or use gelu(approximate='tanh')."
-        ) from exc
+        result = erf(X)
+        if type(result) is type(X):
+            return result
+    except (TypeError, RuntimeError, ValueError):
+        pass
+    from ._array_api import from_host, numpy_dtype, to_host
+
+    return from_host(erf(to_host(X)), xp, X.device, numpy_dtype(X.dtype))
 
 
 def _xp_gelu(X, xp, approximate):
