@@ -256,7 +256,7 @@ class Trainer:
         solver_class = type(self.solver).__qualname__
         if (not incremental or state.solver is None
                 or state.solver_class != solver_class
-                or _state_size(state.solver) not in (None, params.size)):
+                or _state_size(state.solver) not in (None, params.shape[0])):
             state.solver, state.solver_class = _init_solver(self.solver, params), \
                 solver_class
         schedule = self.schedule
