@@ -552,6 +552,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         log_y_prob : ndarray of shape (n_samples, n_classes)
         """
+        check_is_fitted(self)
         check_same_namespace(X, self, method="predict_log_proba")
         y_prob = self.predict_proba(X)
         if not isinstance(y_prob, np.ndarray):

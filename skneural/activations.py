@@ -212,8 +212,16 @@ def _xp_softmax_derivative(Z, delta, X, xp):
     return (delta - xp.sum(delta * Z, axis=1, keepdims=True)) * Z
 
 
-def _xp_unary(name):
-    return lambda X, xp: getattr(xp, name)(X)
+def _xp_tanh(X, xp):
+    return xp.tanh(X)
+
+
+def _xp_exp(X, xp):
+    return xp.exp(X)
+
+
+def _xp_exp_derivative(Z, delta, X, xp):
+    return delta * Z
 
 
 for _record in [
@@ -224,13 +232,12 @@ for _record in [
                description="f(x) = 1 / (1 + exp(-x))", xp_function=_xp_logistic,
                xp_derivative=_xp_logistic_derivative),
     Activation("tanh", _tanh, _tanh_derivative, description="f(x) = tanh(x)",
-               xp_function=_xp_unary("tanh"), xp_derivative=_xp_tanh_derivative),
+               xp_function=_xp_tanh, xp_derivative=_xp_tanh_derivative),
     Activation("relu", _relu, _relu_derivative, description="f(x) = max(0, x)",
                xp_function=_xp_relu, xp_derivative=_xp_relu_derivative),
     Activation("exp", _exp, _exp_derivative,
                description="f(x) = exp(x); the Poisson link",
-               xp_function=_xp_unary("exp"),
-               xp_derivative=lambda Z, delta, X, xp: delta * Z),
+               xp_function=_xp_exp, xp_derivative=_xp_exp_derivative),
     Activation("softmax", _softmax, _softmax_derivative,
                description="f(x)_k = exp(x_k) / sum_j exp(x_j), row-wise",
                xp_function=_xp_softmax, xp_derivative=_xp_softmax_derivative),
@@ -341,6 +348,49 @@ def _gelu_derivative(Z, delta, X, approximate):
     delta *= derivative
 
 
+# Generic forms of the catalogue (module-level functions, so records pickle).
+
+
+def _xp_step(X, xp):
+    return xp.astype(X > 0, X.dtype)
+
+
+def _xp_step_derivative(Z, delta, X, xp):
+    return xp.zeros_like(delta)
+
+
+def _xp_lecun_tanh(X, xp):
+    return xp.tanh(X * _LECUN_SLOPE) * _LECUN_SCALE
+
+
+def _xp_lecun_tanh_derivative(Z, delta, X, xp):
+    return delta * (_LECUN_SLOPE * (_LECUN_SCALE - Z**2 / _LECUN_SCALE))
+
+
+def _xp_leaky_relu(X, xp, negative_slope):
+    return xp.where(X < 0, X * negative_slope, X)
+
+
+def _xp_leaky_relu_derivative(Z, delta, X, xp, negative_slope):
+    return xp.where(Z > 0, delta, delta * negative_slope)
+
+
+def _xp_elu(X, xp, alpha):
+    return xp.where(X < 0, alpha * xp.expm1(X), X)
+
+
+def _xp_elu_derivative(Z, delta, X, xp, alpha):
+    return xp.where(Z > 0, delta, delta * (Z + alpha))
+
+
+def _xp_softplus(X, xp):
+    return xp.logaddexp(xp.zeros_like(X), X)
+
+
+def _xp_softplus_derivative(Z, delta, X, xp):
+    return delta * -xp.expm1(-Z)
+
+
 def _xp_erf(X, xp):
     # scipy.special.erf dispatches to the array's library (torch.special, cupyx)
     # when SCIPY_ARRAY_API=1 was set before scipy was imported. Where it cannot
@@ -418,8 +468,8 @@ def leaky_relu(negative_slope=0.01):
         partial(_leaky_relu, negative_slope=slope),
         partial(_leaky_relu_derivative, negative_slope=slope),
         description=f"f(x) = x if x > 0 else {slope!r} x",
-        xp_function=lambda X, xp: xp.where(X < 0, X * slope, X),
-        xp_derivative=lambda Z, delta, X, xp: xp.where(Z > 0, delta, delta * slope),
+        xp_function=partial(_xp_leaky_relu, negative_slope=slope),
+        xp_derivative=partial(_xp_leaky_relu_derivative, negative_slope=slope),
     )
 
 
@@ -445,9 +495,8 @@ def elu(alpha=1.0):
         partial(_elu, alpha=alpha),
         partial(_elu_derivative, alpha=alpha),
         description=f"f(x) = x if x > 0 else {alpha!r} (exp(x) - 1)",
-        xp_function=lambda X, xp: xp.where(X < 0, alpha * xp.expm1(X), X),
-        xp_derivative=lambda Z, delta, X, xp: xp.where(Z > 0, delta,
-                                                        delta * (Z + alpha)),
+        xp_function=partial(_xp_elu, alpha=alpha),
+        xp_derivative=partial(_xp_elu_derivative, alpha=alpha),
     )
 
 
@@ -491,20 +540,16 @@ for _record in [
     Activation("step", _step, _step_derivative,
                description="f(x) = 1 if x > 0 else 0 (Heaviside); derivative taken "
                            "as 0 everywhere",
-               xp_function=lambda X, xp: xp.astype(X > 0, X.dtype),
-               xp_derivative=lambda Z, delta, X, xp: xp.zeros_like(delta)),
+               xp_function=_xp_step, xp_derivative=_xp_step_derivative),
     Activation("lecun_tanh", _lecun_tanh, _lecun_tanh_derivative,
                description="f(x) = 1.7159 tanh(2x / 3) (LeCun et al., Efficient "
                            "BackProp)",
-               xp_function=lambda X, xp: xp.tanh(X * _LECUN_SLOPE) * _LECUN_SCALE,
-               xp_derivative=lambda Z, delta, X, xp: delta * (
-                   _LECUN_SLOPE * (_LECUN_SCALE - Z**2 / _LECUN_SCALE))),
+               xp_function=_xp_lecun_tanh, xp_derivative=_xp_lecun_tanh_derivative),
     leaky_relu(),
     elu(),
     Activation("softplus", _softplus, _softplus_derivative,
                description="f(x) = log(1 + exp(x))",
-               xp_function=lambda X, xp: xp.logaddexp(xp.zeros_like(X), X),
-               xp_derivative=lambda Z, delta, X, xp: delta * -xp.expm1(-Z)),
+               xp_function=_xp_softplus, xp_derivative=_xp_softplus_derivative),
     gelu(),
 ]:
     register(_record)
