@@ -167,6 +167,15 @@ def check_same_namespace(X, estimator, *, method):
     another namespace is refused with a message that says so."""
     from sklearn.utils._array_api import check_same_namespace as _check
 
+    coef = estimator.coefs_[0]
+    if not dispatching() and not isinstance(coef, np.ndarray):
+        raise ValueError(
+            f"The weights of this {type(estimator).__name__} are "
+            f"{type(coef).__module__} arrays: call {method}() under "
+            "sklearn.config_context(array_api_dispatch=True) with X of that namespace "
+            "and device, or move the model first with "
+            "skneural.to_namespace(model, numpy, 'cpu')."
+        )
     # The check reads one array attribute and the class name for its message;
     # coefs_ is a list, so it gets a stand-in of the same class name.
     name = type(estimator).__name__

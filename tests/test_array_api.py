@@ -249,6 +249,15 @@ def test_to_namespace_moves_a_fitted_model(classification, namespace):
     assert_same_weights(model, reference, "float64")
 
 
+def test_device_weights_without_dispatch_are_a_clear_error(classification):
+    X, y = classification
+    with config_context(array_api_dispatch=True):
+        model = MLPClassifier((4,), max_iter=2).fit(*on("torch-cpu", X, y))
+    for method in ("predict", "predict_proba", "predict_log_proba"):
+        with pytest.raises(ValueError, match="to_namespace"):
+            getattr(model, method)(X)
+
+
 def test_warm_start_refuses_another_namespace(classification):
     X, y = classification
     with config_context(array_api_dispatch=True):
