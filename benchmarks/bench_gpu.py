@@ -20,7 +20,7 @@ PyTorch (below 1: skneural is faster). No weight penalty on either side
 (``penalty=None``), shuffling on both.
 
     python benchmarks/bench_gpu.py                       # CUDA, W1, 5 rounds
-    python benchmarks/bench_gpu.py --device cpu --rows 10000 --repeats 3
+    python benchmarks/bench_gpu.py --device cpu --rows 10000 --repeats 3 --threads 1
     python benchmarks/bench_gpu.py --batch-sizes 256 --backends torch
 
 ``--device cpu`` runs the same comparison on torch CPU tensors (no CuPy), so the
@@ -56,6 +56,9 @@ def parse_args(argv):
     parser.add_argument("--batch-sizes", default="256,4096")
     parser.add_argument("--backends", default="torch,cupy",
                         help="skneural's array libraries to time (torch, cupy)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch's CPU threads (torch.set_num_threads); on a busy "
+                             "machine 1 avoids OpenMP threads waiting on each other")
     return parser.parse_args(argv)
 
 
@@ -152,6 +155,8 @@ def main(argv=None):
         print("No CUDA device is available: run with --device cpu to try the script "
               "on torch CPU tensors.")
         return 0
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     sklearn.set_config(array_api_dispatch=True)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     X, y = synthetic_w1(args.rows)

@@ -196,11 +196,13 @@ def _xp_tanh_derivative(Z, delta, X, xp):
 
 
 def _xp_relu(X, xp):
-    return xp.where(X > 0, X, xp.zeros_like(X))
+    # clip and a multiplication by the mask rather than ``where``: one kernel less
+    # each, and torch's CPU ``where`` is several times slower than both.
+    return xp.clip(X, min=0.0)
 
 
 def _xp_relu_derivative(Z, delta, X, xp):
-    return xp.where(Z > 0, delta, xp.zeros_like(delta))
+    return delta * xp.astype(Z > 0, delta.dtype)
 
 
 def _xp_softmax(X, xp):
