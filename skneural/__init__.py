@@ -6,9 +6,11 @@ plus the solvers, activations, losses and training controls a neural-network cou
 teaches.
 """
 
+from ._array_api import to_namespace
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "PerceptronClassifier", "to_namespace",
+           "__version__"]

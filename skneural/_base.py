@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _array_api as _xp
 from . import activations as _activations
 from . import initializers as _initializers
 from . import losses as _losses
@@ -126,7 +127,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _network_from_coefs(self):
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
-        return self._make_network(layer_units, self.coefs_[0].dtype)
+        return self._make_network(layer_units, _xp.numpy_dtype(self.coefs_[0].dtype))
 
     def _activation_name(self):
         """Activation name(s) for the initializer: one, or one per weight layer.
@@ -194,7 +195,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             trainer.run(state, params, data, validation, incremental)
         tasks.close()
         self._publish(state)
-        if not np.isfinite(params).all():
+        if not _xp.all_finite(params):
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed.")
@@ -208,6 +209,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)
+        if not _xp.is_numpy_array(X):  # torch, CuPy, ...: see skneural._array_api
+            return _xp.device_training_data(self, X, y, sample_weight, incremental)
         y = y.reshape((-1, 1)) if y.ndim == 1 else y
         class_weights = self._class_sample_weight(y, incremental)
         if class_weights is not None:
@@ -224,22 +227,24 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if first_pass:
             self.n_layers_ = len(layer_units)
             self.out_activation_ = self._out_activation()
-            dtype = np.dtype(self.training_dtype or X.dtype)
+            dtype = _xp.numpy_dtype(self.training_dtype or X.dtype)
             state = TrainingState(rng=check_random_state(self.random_state))
             network = self._make_network(layer_units, dtype)
-            params = network.init_params(state.rng, self.weight_init,
-                                         self._activation_name())
+            params = _xp.like(X, network.init_params(state.rng, self.weight_init,
+                                                     self._activation_name()))
             state.record = Record(validation_scores=[], best_validation_score=-np.inf,
                                   best_loss=None, validation_loss_curve=[]) \
                 if self.early_stopping else Record()
             # The initial weights are the fallback early stopping restores (as in
             # scikit-learn); without early stopping no copy is kept.
-            state.best_params = params.copy() if self.early_stopping else None
+            state.best_params = _xp.copy_array(params) if self.early_stopping else None
         else:
             state = TrainingState.from_dict(self._training)
             if not incremental:
                 state.rng = check_random_state(self.random_state)
-            network = self._make_network(layer_units, self.coefs_[0].dtype)
+            _xp.check_model_namespace(self, X)
+            network = self._make_network(layer_units,
+                                         _xp.numpy_dtype(self.coefs_[0].dtype))
             try:
                 # Start from coefs_ / intercepts_ as they are now, which honours
                 # weights a user assigned.
@@ -291,8 +296,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         with ``link=False``."""
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-        if getattr(self, "training_dtype", None) is not None:
-            X = X.astype(self.coefs_[0].dtype, copy=False)
+        X = _xp.cast_like(X, self.coefs_[0])  # training_dtype; no implicit casts off NumPy
         network = self._network_from_coefs()
         if not link:
             return network.predict_raw(self.coefs_, self.intercepts_, X)
@@ -312,6 +316,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
 
 

@@ -19,6 +19,15 @@ from sklearn.utils.validation import (
 )
 
 from . import losses as _losses
+from ._array_api import (
+    array_namespace,
+    check_same_namespace,
+    float_dtypes,
+    is_numpy_array,
+    like,
+    take_classes,
+    to_host,
+)
 from ._base import BaseMultilayerPerceptron
 from ._registry import RegistryOptions
 from ._training import accuracy_of_raw, r2_of_raw
@@ -371,20 +380,22 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         if self._label_binarizer.y_type_.startswith("multilabel"):
             return compute_sample_weight(self.class_weight, y.astype(np.int8))
         labels = self._label_binarizer.inverse_transform(y)
-        weights = compute_class_weight(self.class_weight, classes=self.classes_,
-                                       y=labels)
-        return weights[np.searchsorted(self.classes_, labels)]
+        classes = self._label_binarizer.classes_  # on the host, like y here
+        weights = compute_class_weight(self.class_weight, classes=classes, y=labels)
+        return weights[np.searchsorted(classes, labels)]
 
     def _encode_validation_targets(self, y_val):
-        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        y_val = check_array(to_host(y_val), ensure_2d=False, dtype=None,
+                            input_name="y_val")
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val)
         if not self._label_binarizer.y_type_.startswith("multilabel"):
-            unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
+            classes = self._label_binarizer.classes_
+            unknown = np.setdiff1d(unique_labels(y_val), classes)
             if len(unknown):
                 raise ValueError(
                     f"y_val has classes not in the training targets: {unknown}. "
-                    f"classes_ is {self.classes_}."
+                    f"classes_ is {classes}."
                 )
         return y_val, self._label_binarizer.transform(y_val).astype(bool)
 
@@ -393,7 +404,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+                             dtype=float_dtypes(X), reset=reset)
+        # Labels are encoded on the host whatever the namespace (they may be
+        # strings); a numeric classes_ then follows y's namespace, as in
+        # scikit-learn's array-API classifiers.
+        y_given, y = y, to_host(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
 
@@ -412,19 +427,21 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     f"the data, but the data contains only one class: "
                     f"{self.classes_[0]}."
                 )
+            if self.classes_.dtype.kind in "biuf":
+                self.classes_ = like(y_given, self.classes_)
         else:
-            classes = unique_labels(y)
+            classes, known = unique_labels(y), self._label_binarizer.classes_
             if self.warm_start:
-                if set(classes) != set(self.classes_):
+                if set(classes) != set(known):
                     raise ValueError(
                         "warm_start can only be used where `y` has the same classes as "
-                        f"in the previous call to fit. Previously got {self.classes_}, "
+                        f"in the previous call to fit. Previously got {known}, "
                         f"`y` has {classes}"
                     )
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            elif len(np.setdiff1d(classes, known, assume_unique=True)):
                 raise ValueError(
                     "`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {classes}."
+                    f"{known}. 'y' has {classes}."
                 )
         y = self._label_binarizer.transform(y).astype(bool)
         return X, y
@@ -492,9 +509,12 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
         check_is_fitted(self)
+        check_same_namespace(X, self, method="predict")
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
+        if not is_numpy_array(self.coefs_[0]):
+            return self._predict_xp(X, check_input)
         if self.out_activation_ == "softmax":
             # Softmax preserves each row's order: the argmax of the raw outputs is
             # the predicted class, without the exponentials.
@@ -504,6 +524,21 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
+
+    def _predict_xp(self, X, check_input):
+        """:meth:`_predict` for weights of another namespace: the indices of the
+        predicted classes are computed on the device, the labels taken from
+        ``classes_`` (scikit-learn's array-API classifiers' way)."""
+        link = self.out_activation_ != "softmax"
+        y_pred = self._forward_pass_fast(X, check_input=check_input, link=link)
+        xp = array_namespace(y_pred)
+        if not link:
+            indices = xp.argmax(y_pred, axis=1)
+        elif self.n_outputs_ == 1:
+            indices = xp.astype(y_pred[:, 0] > 0.5, xp.int64)
+        else:  # multilabel: the label-indicator rows
+            return xp.astype(y_pred > 0.5, xp.int64)
+        return take_classes(self.classes_, indices)
 
 
     def predict_log_proba(self, X):
@@ -517,7 +552,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         log_y_prob : ndarray of shape (n_samples, n_classes)
         """
+        check_is_fitted(self)
+        check_same_namespace(X, self, method="predict_log_proba")
         y_prob = self.predict_proba(X)
+        if not isinstance(y_prob, np.ndarray):
+            return array_namespace(y_prob).log(y_prob)
         with np.errstate(divide="ignore"):
             return np.log(y_prob, out=y_prob)
 
@@ -533,7 +572,12 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y_prob : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
+        check_same_namespace(X, self, method="predict_proba")
         y_pred = self._forward_pass_fast(X)
+        if not isinstance(y_pred, np.ndarray):
+            if self.n_outputs_ > 1:
+                return y_pred
+            return array_namespace(y_pred).concat([1 - y_pred, y_pred], axis=1)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         if y_pred.ndim == 1:
@@ -621,8 +665,9 @@ default='squared_error'
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             y_numeric=True, dtype=(np.float64, np.float32),
-                             reset=reset)
+                             y_numeric=True, dtype=float_dtypes(X), reset=reset)
+        if not is_numpy_array(X):  # trained on X's device (skneural._array_api)
+            y = to_host(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if _losses.get(self.loss).link == "exp" and np.any(y < 0):
@@ -675,11 +720,14 @@ default='squared_error'
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         check_is_fitted(self)
+        check_same_namespace(X, self, method="predict")
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if y_pred.shape[1] == 1:
+            if not isinstance(y_pred, np.ndarray):
+                return array_namespace(y_pred).reshape(y_pred, (-1,))
             return y_pred.ravel()
         return y_pred
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._array_api import array_namespace, copy_array, from_host, to_host
 from .schedules import Schedule
 
 __all__ = ["Record", "TrainingState", "Trainer", "Validation", "accuracy_of_raw",
@@ -112,6 +113,13 @@ class Validation:
     def __init__(self, network, X, y, sample_weight, score):
         self.network = network
         self.X = X
+        if not (isinstance(X, np.ndarray) or hasattr(X, "tocsr")):
+            # Another namespace: the forward pass on X's device, in the weights'
+            # dtype; the targets and the scoring on the host (see __call__).
+            xp = array_namespace(X)
+            self.X = xp.astype(X, xp.float32 if network.dtype == np.float32
+                               else xp.float64)
+            y = to_host(y)
         self.y = y.astype(network.dtype, copy=False)
         self.sample_weight = sample_weight
         self.score = score
@@ -120,6 +128,9 @@ class Validation:
         network = self.network
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             raw = network.predict_raw(*network.unpack(params), self.X)
+            # Other namespaces: the forward pass runs on the device, the scoring on
+            # the host (y and the weights are NumPy there, see _base).
+            raw = to_host(raw)
             loss = network.loss.value(self.y, raw, self.sample_weight)
             score = self.score(raw, loss)
         return score, loss
@@ -245,8 +256,9 @@ class Trainer:
         solver_class = type(self.solver).__qualname__
         if (not incremental or state.solver is None
                 or state.solver_class != solver_class
-                or _state_size(state.solver) not in (None, params.size)):
-            state.solver, state.solver_class = self.solver.init(params), solver_class
+                or _state_size(state.solver) not in (None, params.shape[0])):
+            state.solver, state.solver_class = _init_solver(self.solver, params), \
+                solver_class
         schedule = self.schedule
         if (not incremental or state.schedule is None
                 or state.schedule.get("name") != schedule.name):
@@ -273,10 +285,15 @@ class Trainer:
 
     def _epochs(self, state, params, data, validation, batch_size, incremental):
         record = state.record
-        last_good = params.copy()
-        snapshot = params.copy() if self.schedule.needs_objective else None
-        grad = np.empty(self.network.n_params, dtype=self.network.dtype)
-        workspace = self.network.workspace()
+        last_good = copy_array(params)
+        snapshot = copy_array(params) if self.schedule.needs_objective else None
+        epoch = self._epoch
+        if isinstance(params, np.ndarray):
+            grad = np.empty(self.network.n_params, dtype=self.network.dtype)
+            workspace = self.network.workspace()
+        else:  # other namespaces: new arrays per step, see Network._backward_xp
+            grad = workspace = None
+            epoch = self._epoch_xp
         on_begin, on_end = self.hooks or (None, None)
         try:
             for _ in range(self.max_iter):
@@ -285,7 +302,7 @@ class Trainer:
                 epoch_start = time.perf_counter()
                 if snapshot is not None:
                     snapshot[...] = params
-                loss = self._epoch(state, params, data, batch_size, grad, workspace)
+                loss = epoch(state, params, data, batch_size, grad, workspace)
                 record.n_iter += 1
                 if _diverged(loss, params, record.initial_loss):
                     params[...] = last_good
@@ -345,6 +362,40 @@ class Trainer:
                 total += batch_loss * (stop - start)
         return total / n_samples
 
+    def _epoch_xp(self, state, params, data, batch_size, grad=None, workspace=None):
+        """:meth:`_epoch` for data and ``params`` of another namespace, on their
+        device. The shuffle order is drawn on the host from the same generator and
+        moved once per epoch; batch losses stay on the device and are summed there,
+        so the device is waited for once per epoch, not once per step."""
+        X, y, sample_weight = data
+        network, solver, rng = self.network, self.solver, state.rng
+        xp, device = array_namespace(X), X.device
+        n_samples = X.shape[0]
+        if self.shuffle:
+            state.sample_order = state.sample_order[rng.permutation(n_samples)]
+            order = from_host(state.sample_order, xp, device, np.int64)
+        total = 0.0
+        for start in range(0, n_samples, batch_size):
+            stop = min(start + batch_size, n_samples)
+            if self.shuffle:
+                batch = order[start:stop]
+                X_batch, y_batch = xp.take(X, batch, axis=0), xp.take(y, batch, axis=0)
+                sw_batch = (None if sample_weight is None
+                            else xp.take(sample_weight, batch, axis=0))
+            else:
+                X_batch, y_batch = X[start:stop, ...], y[start:stop, ...]
+                sw_batch = None if sample_weight is None else sample_weight[start:stop]
+
+            def grad_fn(p, X_batch=X_batch, y_batch=y_batch, sw_batch=sw_batch):
+                return network.loss_gradient(p, X_batch, y_batch, sw_batch, rng=rng)
+
+            state.solver, batch_loss = solver.step(params, grad_fn, state.solver,
+                                                   self.learning_rate(state))
+            if network.max_norm is not None:
+                network.constrain(params)
+            total = total + batch_loss * (stop - start)
+        return float(total / n_samples)
+
     def _finish_epoch(self, state, params, loss, data, validation, snapshot,
                       epoch_start):
         """Record a finite epoch, apply the schedule, decide whether to stop.
@@ -362,7 +413,7 @@ class Trainer:
                 state.schedule, lambda: training_objective(self.network, params, *data),
                 verbose):
             params[...] = snapshot
-            state.solver = self.solver.init(params)
+            state.solver = _init_solver(self.solver, params)
 
         score = validation_loss = None
         if validation is not None:
@@ -407,7 +458,7 @@ class Trainer:
                         and state.best_params.shape == params.shape:
                     state.best_params[...] = params
                 else:
-                    state.best_params = params.copy()
+                    state.best_params = copy_array(params)
                 record.best_epoch = len(record.loss_curve)
             return
         if score is not None and not score <= record.best_validation_score:
@@ -471,18 +522,21 @@ class Trainer:
         X, y, sample_weight = data
         X = _as_dtype(X, network.dtype)  # training_dtype: the full batch, cast once
         y = _as_dtype(y, network.dtype)
-        grad = np.empty(network.n_params, dtype=network.dtype)
-        work, last_finite = params.copy(), params.copy()
+        on_host = isinstance(params, np.ndarray)
+        # The parameter vector lives on the host (scipy); with another namespace,
+        # each evaluation moves it to the device and the gradient back.
+        grad = np.empty(network.n_params, dtype=network.dtype) if on_host else None
+        work, last_finite = copy_array(params), to_host(params).copy()
         on_begin, on_end = self.hooks or (None, None)
         if on_begin is not None:
             on_begin()
 
         def fun(x):
-            work[...] = x
+            _assign(work, x, network.dtype)
             # With max_norm, the minimizer works on the projection of its iterates.
             loss, g = network.constrained_loss_gradient(work, X, y, sample_weight, grad,
                                                         rng=state.rng)
-            return loss, g.astype(np.float64)
+            return float(loss), to_host(g).astype(np.float64)
 
         last_finite_iteration = len(record.loss_curve)
         record.stop_reason = record.restored_epoch = None
@@ -496,7 +550,7 @@ class Trainer:
                 last_finite[...] = intermediate_result.x
                 last_finite_iteration = len(record.loss_curve)
             # The optimizer works on its own copy: show this iterate through params.
-            params[...] = intermediate_result.x
+            _assign(params, intermediate_result.x, network.dtype)
             if validation is not None:
                 self._record_validation(record, validation(params))
             if on_end is not None and on_end():
@@ -506,13 +560,13 @@ class Trainer:
                 on_begin()
 
         with np.errstate(over="ignore", invalid="ignore"):
-            result = self.solver.minimize(params.astype(np.float64), fun,
+            result = self.solver.minimize(to_host(params).astype(np.float64), fun,
                                           max_iter=self.max_iter, tol=self.tol,
                                           callback=callback)
         if np.isfinite(result.fun) and np.isfinite(result.x).all():
-            params[...] = result.x
+            _assign(params, result.x, network.dtype)
         else:
-            params[...] = last_finite
+            _assign(params, last_finite, network.dtype)
             record.diverged_at = int(getattr(result, "nit", 0))
             record.restored_epoch = last_finite_iteration
             record.stop_reason = "diverged"
@@ -567,10 +621,35 @@ def _state_size(solver_state):
     for value in (solver_state or {}).values():
         if isinstance(value, np.ndarray):
             return value.size
+        if hasattr(value, "shape") and len(value.shape) == 1:  # other namespaces
+            return value.shape[0]
     return None
 
 
+def _init_solver(solver, params):
+    """The solver's initial state, in ``params``' namespace and on its device."""
+    if isinstance(params, np.ndarray):
+        return solver.init(params)
+    # Built on a host copy, its arrays moved to params' namespace and device.
+    state = solver.init(to_host(params))
+    xp = array_namespace(params)
+    return {key: from_host(value, xp, params.device)
+            if isinstance(value, np.ndarray) else value
+            for key, value in state.items()}
+
+
+def _assign(params, host_values, dtype):
+    """``params[...] = host_values``, moving NumPy values to ``params``' device."""
+    if isinstance(params, np.ndarray):
+        params[...] = host_values
+    else:
+        params[...] = from_host(host_values, array_namespace(params), params.device,
+                                dtype)
+
+
 def _as_dtype(array, dtype):
+    if not hasattr(array, "astype"):  # other namespaces: cast once, up front (_base)
+        return array
     return array if array.dtype == dtype else array.astype(dtype)
 
 
@@ -593,6 +672,8 @@ def training_objective(network, params, X, y, sample_weight=None, chunk_size=204
     """The full-batch training objective at ``params`` in inference mode: the
     sample-weighted mean loss plus the weight penalty over the weight sum (the
     objective 'lbfgs' minimizes), computed in chunks to bound memory."""
+    if not isinstance(params, np.ndarray):
+        return _training_objective_xp(network, params, X, y, sample_weight, chunk_size)
     coefs, intercepts = network.unpack(params)
     total = weight_sum = 0.0
     with np.errstate(over="ignore", invalid="ignore"):
@@ -612,6 +693,25 @@ def training_objective(network, params, X, y, sample_weight=None, chunk_size=204
     return (total + penalty) / weight_sum
 
 
+def _training_objective_xp(network, params, X, y, sample_weight, chunk_size):
+    """:func:`training_objective` for arrays of another namespace, on their device."""
+    xp = array_namespace(params)
+    coefs, intercepts = network.unpack(params)
+    loss_gradient = network.loss.xp_loss_gradient
+    total = weight_sum = 0.0
+    for start in range(0, X.shape[0], chunk_size):
+        stop = min(start + chunk_size, X.shape[0])
+        raw = network.predict_raw(coefs, intercepts, X[start:stop, ...])
+        per_sample, _ = loss_gradient(y[start:stop, ...], raw, xp)
+        if sample_weight is None:
+            total += float(xp.sum(per_sample))
+            weight_sum += per_sample.shape[0]
+        else:
+            total += float(xp.sum(sample_weight[start:stop] * per_sample))
+            weight_sum += float(xp.sum(sample_weight[start:stop]))
+    return (total + network.penalty_value(params)) / weight_sum
+
+
 def _initial_loss(network, params, X, y, sample_weight, n_rows=2048):
     """The objective at the initial weights on evenly spaced rows (at most about
     ``2 * n_rows``): a representative yardstick for the divergence guard, unlike one
@@ -619,11 +719,19 @@ def _initial_loss(network, params, X, y, sample_weight, n_rows=2048):
     rows = slice(None, None, max(1, X.shape[0] // n_rows))
     weights = None if sample_weight is None else sample_weight[rows]
     # Small chunks: this runs before the first epoch and should not raise the peak.
+    if not isinstance(params, np.ndarray):  # the standard indexes every axis
+        return training_objective(network, params, X[rows, ...], y[rows, ...], weights,
+                                  chunk_size=256)
     return training_objective(network, params, X[rows], y[rows], weights,
                               chunk_size=256)
 
 
 def _diverged(loss, params, initial_loss):
+    if not isinstance(params, np.ndarray):
+        xp = array_namespace(params)
+        finite = bool(xp.all(xp.isfinite(params)))
+        return not (np.isfinite(loss) and finite) or \
+            loss > EXPLOSION_FACTOR * max(initial_loss, 1.0)
     if not np.isfinite(loss) or not np.isfinite(params).all():
         return True
     return loss > EXPLOSION_FACTOR * max(initial_loss, 1.0)

@@ -6,6 +6,7 @@ Estimator-side helpers (they read the estimator's parameters and encoders); the
 trainer only ever sees the resulting :class:`~skneural._training.Validation`.
 """
 
+import numpy as np
 from sklearn.base import is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
@@ -15,6 +16,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._array_api import array_namespace, from_host, is_numpy_array, to_host
 from ._training import Validation, negated_loss
 
 __all__ = ["check_validation_set", "split", "make_validation"]
@@ -42,6 +44,8 @@ def check_validation_set(estimator, X_val, y_val, sample_weight_val, dtype,
     if sample_weight_val is not None:
         sample_weight_val = _check_sample_weight(
             sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True)
+        # With X_val on a device, the scoring runs on the host (see Validation).
+        sample_weight_val = to_host(sample_weight_val)
     return X_val, y_val_encoded, y_val_labels, sample_weight_val
 
 
@@ -53,6 +57,8 @@ def split(estimator, data, validation_set, rng):
         return data, validation_set
     X, y, sample_weight = data
     stratify = y if is_classifier(estimator) and estimator.n_outputs_ == 1 else None
+    if not is_numpy_array(X):
+        return _split_on_device(estimator, data, stratify, rng)
     arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
     parts = train_test_split(*arrays, random_state=rng, stratify=stratify,
                              test_size=estimator.validation_fraction)
@@ -62,6 +68,30 @@ def split(estimator, data, validation_set, rng):
     sw_train, sw_val = (None, None) if sample_weight is None else parts[4:]
     return ((parts[0], parts[2], sw_train),
             (parts[1], parts[3], estimator._decode_targets(parts[3]), sw_val))
+
+
+def _split_on_device(estimator, data, stratify, rng):
+    """:func:`split` of arrays of another namespace: the indices are split on the
+    host, exactly as the NumPy path splits the rows (same generator, same draws);
+    the training part stays on the device, the validation targets and weights go
+    to the host, where the per-epoch scoring runs."""
+    X, y, sample_weight = data
+    xp, device = array_namespace(X), X.device
+    train, val = train_test_split(np.arange(X.shape[0]), random_state=rng,
+                                  stratify=to_host(stratify),
+                                  test_size=estimator.validation_fraction)
+    if val.shape[0] < 2:
+        raise ValueError("The validation set is too small. Increase "
+                         "'validation_fraction' or the size of your dataset.")
+    train_d, val_d = from_host(train, xp, device), from_host(val, xp, device)
+
+    def take(array, rows):
+        return None if array is None else xp.take(array, rows, axis=0)
+
+    y_val = to_host(take(y, val_d))
+    return ((take(X, train_d), take(y, train_d), take(sample_weight, train_d)),
+            (take(X, val_d), y_val, estimator._decode_targets(y_val),
+             to_host(take(sample_weight, val_d))))
 
 
 def make_validation(estimator, network, X_val, y_val, y_val_labels, sw_val):

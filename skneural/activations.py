@@ -67,6 +67,13 @@ class Activation:
         Whether ``derivative`` needs the pre-activations; the network then keeps a copy.
     description : str, default=""
         One line for documentation.
+    xp_function : callable ``xp_function(X, xp) -> array``, default=None
+        The activation for arrays of any Array API namespace ``xp`` (torch, CuPy,
+        array-api-strict): returns a new array and leaves ``X`` unchanged. Needed
+        only to train on such arrays (see :mod:`skneural._array_api`).
+    xp_derivative : callable ``xp_derivative(Z, delta, X, xp) -> array``, default=None
+        The derivative's generic form: returns ``delta`` times the derivative as a
+        new array (``X`` is None unless ``needs_input``).
     """
 
     name: str
@@ -74,6 +81,8 @@ class Activation:
     derivative: Callable = field(repr=False)
     needs_input: bool = False
     description: str = field(default="", compare=False, repr=False)
+    xp_function: Callable | None = field(default=None, compare=False, repr=False)
+    xp_derivative: Callable | None = field(default=None, compare=False, repr=False)
 
     def __call__(self, X):
         """Return the activation of a copy of ``X`` (convenience, not in place)."""
@@ -163,17 +172,77 @@ def _softmax_derivative(Z, delta):
     delta *= Z
 
 
+# -- generic forms (any Array API namespace): new arrays, no ``out=`` -----------------
+
+
+def _xp_identity(X, xp):
+    return X
+
+
+def _xp_identity_derivative(Z, delta, X, xp):
+    return delta
+
+
+def _xp_logistic(X, xp):
+    return 1.0 / (1.0 + xp.exp(-X))
+
+
+def _xp_logistic_derivative(Z, delta, X, xp):
+    return delta * Z * (1 - Z)
+
+
+def _xp_tanh_derivative(Z, delta, X, xp):
+    return delta * (1 - Z**2)
+
+
+def _xp_relu(X, xp):
+    # clip and a multiplication by the mask rather than ``where``: one kernel less
+    # each, and torch's CPU ``where`` is several times slower than both.
+    return xp.clip(X, min=0.0)
+
+
+def _xp_relu_derivative(Z, delta, X, xp):
+    return delta * xp.astype(Z > 0, delta.dtype)
+
+
+def _xp_softmax(X, xp):
+    exp = xp.exp(X - xp.max(X, axis=1, keepdims=True))
+    return exp / xp.sum(exp, axis=1, keepdims=True)
+
+
+def _xp_softmax_derivative(Z, delta, X, xp):
+    return (delta - xp.sum(delta * Z, axis=1, keepdims=True)) * Z
+
+
+def _xp_tanh(X, xp):
+    return xp.tanh(X)
+
+
+def _xp_exp(X, xp):
+    return xp.exp(X)
+
+
+def _xp_exp_derivative(Z, delta, X, xp):
+    return delta * Z
+
+
 for _record in [
     Activation("identity", _identity, _identity_derivative,
-               description="f(x) = x"),
+               description="f(x) = x", xp_function=_xp_identity,
+               xp_derivative=_xp_identity_derivative),
     Activation("logistic", _logistic, _logistic_derivative,
-               description="f(x) = 1 / (1 + exp(-x))"),
-    Activation("tanh", _tanh, _tanh_derivative, description="f(x) = tanh(x)"),
-    Activation("relu", _relu, _relu_derivative, description="f(x) = max(0, x)"),
+               description="f(x) = 1 / (1 + exp(-x))", xp_function=_xp_logistic,
+               xp_derivative=_xp_logistic_derivative),
+    Activation("tanh", _tanh, _tanh_derivative, description="f(x) = tanh(x)",
+               xp_function=_xp_tanh, xp_derivative=_xp_tanh_derivative),
+    Activation("relu", _relu, _relu_derivative, description="f(x) = max(0, x)",
+               xp_function=_xp_relu, xp_derivative=_xp_relu_derivative),
     Activation("exp", _exp, _exp_derivative,
-               description="f(x) = exp(x); the Poisson link"),
+               description="f(x) = exp(x); the Poisson link",
+               xp_function=_xp_exp, xp_derivative=_xp_exp_derivative),
     Activation("softmax", _softmax, _softmax_derivative,
-               description="f(x)_k = exp(x_k) / sum_j exp(x_j), row-wise"),
+               description="f(x)_k = exp(x_k) / sum_j exp(x_j), row-wise",
+               xp_function=_xp_softmax, xp_derivative=_xp_softmax_derivative),
 ]:
     register(_record)
 del _record
@@ -281,6 +350,85 @@ def _gelu_derivative(Z, delta, X, approximate):
     delta *= derivative
 
 
+# Generic forms of the catalogue (module-level functions, so records pickle).
+
+
+def _xp_step(X, xp):
+    return xp.astype(X > 0, X.dtype)
+
+
+def _xp_step_derivative(Z, delta, X, xp):
+    return xp.zeros_like(delta)
+
+
+def _xp_lecun_tanh(X, xp):
+    return xp.tanh(X * _LECUN_SLOPE) * _LECUN_SCALE
+
+
+def _xp_lecun_tanh_derivative(Z, delta, X, xp):
+    return delta * (_LECUN_SLOPE * (_LECUN_SCALE - Z**2 / _LECUN_SCALE))
+
+
+def _xp_leaky_relu(X, xp, negative_slope):
+    return xp.where(X < 0, X * negative_slope, X)
+
+
+def _xp_leaky_relu_derivative(Z, delta, X, xp, negative_slope):
+    return xp.where(Z > 0, delta, delta * negative_slope)
+
+
+def _xp_elu(X, xp, alpha):
+    return xp.where(X < 0, alpha * xp.expm1(X), X)
+
+
+def _xp_elu_derivative(Z, delta, X, xp, alpha):
+    return xp.where(Z > 0, delta, delta * (Z + alpha))
+
+
+def _xp_softplus(X, xp):
+    return xp.logaddexp(xp.zeros_like(X), X)
+
+
+def _xp_softplus_derivative(Z, delta, X, xp):
+    return delta * -xp.expm1(-Z)
+
+
+def _xp_erf(X, xp):
+    # scipy.special.erf dispatches to the array's library (torch.special, cupyx)
+    # when SCIPY_ARRAY_API=1 was set before scipy was imported. Where it cannot
+    # (the variable unset, or a namespace without a native erf), erf is computed on
+    # the host and moved back: correct everywhere, a round trip where slow.
+    try:
+        result = erf(X)
+        if type(result) is type(X):
+            return result
+    except (TypeError, RuntimeError, ValueError):
+        pass
+    from ._array_api import from_host, numpy_dtype, to_host
+
+    return from_host(erf(to_host(X)), xp, X.device, numpy_dtype(X.dtype))
+
+
+def _xp_gelu(X, xp, approximate):
+    if approximate == "tanh":
+        inner = xp.tanh(_SQRT_2_OVER_PI * (X + _GELU_CUBIC * X**3))
+    else:
+        inner = _xp_erf(X * _INV_SQRT_2, xp)
+    return X * (0.5 * (inner + 1))
+
+
+def _xp_gelu_derivative(Z, delta, X, xp, approximate):
+    if approximate == "tanh":
+        tanh_u = xp.tanh(_SQRT_2_OVER_PI * (X + _GELU_CUBIC * X**3))
+        derivative = 0.5 * (1 + tanh_u) + 0.5 * X * (1 - tanh_u**2) * (
+            _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * X**2)
+        )
+    else:
+        derivative = 0.5 * (1 + _xp_erf(X * _INV_SQRT_2, xp))
+        derivative = derivative + X * _INV_SQRT_2PI * xp.exp(-0.5 * X**2)
+    return delta * derivative
+
+
 def _check_real(value, name, low, low_inclusive):
     if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite real number, got {value!r}.")
@@ -322,6 +470,8 @@ def leaky_relu(negative_slope=0.01):
         partial(_leaky_relu, negative_slope=slope),
         partial(_leaky_relu_derivative, negative_slope=slope),
         description=f"f(x) = x if x > 0 else {slope!r} x",
+        xp_function=partial(_xp_leaky_relu, negative_slope=slope),
+        xp_derivative=partial(_xp_leaky_relu_derivative, negative_slope=slope),
     )
 
 
@@ -347,6 +497,8 @@ def elu(alpha=1.0):
         partial(_elu, alpha=alpha),
         partial(_elu_derivative, alpha=alpha),
         description=f"f(x) = x if x > 0 else {alpha!r} (exp(x) - 1)",
+        xp_function=partial(_xp_elu, alpha=alpha),
+        xp_derivative=partial(_xp_elu_derivative, alpha=alpha),
     )
 
 
@@ -381,20 +533,25 @@ def gelu(approximate="none"):
         partial(_gelu_derivative, approximate=approximate),
         needs_input=True,
         description=description,
+        xp_function=partial(_xp_gelu, approximate=approximate),
+        xp_derivative=partial(_xp_gelu_derivative, approximate=approximate),
     )
 
 
 for _record in [
     Activation("step", _step, _step_derivative,
                description="f(x) = 1 if x > 0 else 0 (Heaviside); derivative taken "
-                           "as 0 everywhere"),
+                           "as 0 everywhere",
+               xp_function=_xp_step, xp_derivative=_xp_step_derivative),
     Activation("lecun_tanh", _lecun_tanh, _lecun_tanh_derivative,
                description="f(x) = 1.7159 tanh(2x / 3) (LeCun et al., Efficient "
-                           "BackProp)"),
+                           "BackProp)",
+               xp_function=_xp_lecun_tanh, xp_derivative=_xp_lecun_tanh_derivative),
     leaky_relu(),
     elu(),
     Activation("softplus", _softplus, _softplus_derivative,
-               description="f(x) = log(1 + exp(x))"),
+               description="f(x) = log(1 + exp(x))",
+               xp_function=_xp_softplus, xp_derivative=_xp_softplus_derivative),
     gelu(),
 ]:
     register(_record)

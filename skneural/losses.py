@@ -21,6 +21,7 @@ losses of scikit-learn's MLPs) and the robust regression losses ``absolute_error
 (``delta=1.0``; :func:`huber` makes other thresholds).
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -52,12 +53,17 @@ class Loss:
         for an in-place computation) and returns the per-sample loss, shape
         (n_samples,), summed over outputs.
     description : str, default=""
+    xp_loss_gradient : callable ``xp_loss_gradient(y, raw, xp) -> (per_sample,
+    gradient)``, default=None
+        The same for arrays of any Array API namespace ``xp``, returning new arrays;
+        needed only to train on such arrays (see :mod:`skneural._array_api`).
     """
 
     name: str
     link: str
     loss_gradient: Callable = field(repr=False)
     description: str = field(default="", compare=False, repr=False)
+    xp_loss_gradient: Callable | None = field(default=None, compare=False, repr=False)
 
     def value(self, y, raw, sample_weight=None):
         """Sample-weighted mean loss of raw outputs ``raw`` against targets ``y``."""
@@ -138,16 +144,52 @@ def _binary_log_loss(y, raw, gradient):
     return per_sample
 
 
+# -- generic forms (any Array API namespace): ``(per_sample, gradient)``, new arrays ---
+
+
+def _xp_squared_error(y, raw, xp):
+    gradient = raw - y
+    return 0.5 * xp.sum(gradient * gradient, axis=1), gradient
+
+
+def _xp_poisson(y, raw, xp):
+    cap = math.log(xp.finfo(raw.dtype).max) / 2
+    raw_capped = xp.clip(raw, max=cap)
+    mean = xp.exp(raw_capped)
+    y_log_y = xp.where(y > 0, y * xp.log(xp.where(y > 0, y, xp.ones_like(y))),
+                       xp.zeros_like(y))
+    per_sample = xp.sum(mean - y * raw_capped + y_log_y - y, axis=1)
+    return per_sample, mean - y
+
+
+def _xp_log_loss(y, raw, xp):
+    shifted = raw - xp.max(raw, axis=1, keepdims=True)
+    y_dot_shifted = xp.sum(y * shifted, axis=1)
+    exp = xp.exp(shifted)
+    norm = xp.sum(exp, axis=1)
+    y_sum = xp.sum(y, axis=1)
+    per_sample = xp.log(norm) * y_sum - y_dot_shifted
+    gradient = exp / norm[:, None] * y_sum[:, None] - y
+    return per_sample, gradient
+
+
+def _xp_binary_log_loss(y, raw, xp):
+    per_sample = xp.sum(xp.logaddexp(xp.zeros_like(raw), raw) - y * raw, axis=1)
+    return per_sample, 1.0 / (1.0 + xp.exp(-raw)) - y
+
+
 for _record in [
     Loss("squared_error", "identity", _squared_error,
-         description="0.5 * (y - r)**2"),
+         description="0.5 * (y - r)**2", xp_loss_gradient=_xp_squared_error),
     Loss("poisson", "exp", _poisson,
-         description="half Poisson deviance, exp(r) - y r + y log y - y"),
+         description="half Poisson deviance, exp(r) - y r + y log y - y",
+         xp_loss_gradient=_xp_poisson),
     Loss("log_loss", "softmax", _log_loss,
-         description="cross-entropy of softmax(r), for one-of-K targets"),
+         description="cross-entropy of softmax(r), for one-of-K targets",
+         xp_loss_gradient=_xp_log_loss),
     Loss("binary_log_loss", "logistic", _binary_log_loss,
          description="cross-entropy of independent logistic outputs "
-                     "(binary and multilabel)"),
+                     "(binary and multilabel)", xp_loss_gradient=_xp_binary_log_loss),
 ]:
     register(_record)
 del _record
@@ -210,11 +252,26 @@ def huber(delta=1.0):
     name = "huber" if delta == 1.0 else f"huber(delta={delta!r})"
     return Loss(name, "identity", partial(_huber, delta=delta),
                 description=f"0.5 e**2 if |e| <= {delta!r} else "
-                            f"{delta!r} (|e| - {delta / 2!r})")
+                            f"{delta!r} (|e| - {delta / 2!r})",
+                xp_loss_gradient=partial(_xp_huber, delta=delta))
+
+
+def _xp_absolute_error(y, raw, xp):
+    error = raw - y
+    return xp.sum(xp.abs(error), axis=1), xp.sign(error)
+
+
+def _xp_huber(y, raw, xp, delta):
+    error = raw - y
+    magnitude = xp.abs(error)
+    quadratic = xp.clip(magnitude, max=delta)
+    per_sample = xp.sum(0.5 * quadratic**2 + delta * (magnitude - quadratic), axis=1)
+    return per_sample, xp.clip(error, min=-delta, max=delta)
 
 
 for _record in [
-    Loss("absolute_error", "identity", _absolute_error, description="|y - r|"),
+    Loss("absolute_error", "identity", _absolute_error, description="|y - r|",
+         xp_loss_gradient=_xp_absolute_error),
     huber(),
 ]:
     register(_record)

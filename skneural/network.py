@@ -37,6 +37,7 @@ import scipy.sparse as sp
 from . import _jit
 from . import activations as _activations
 from . import losses as _losses
+from ._array_api import array_namespace, from_host
 
 __all__ = ["Network", "Tape", "Workspace"]
 
@@ -158,6 +159,9 @@ class Network:
         cached_params, views = self._views
         if cached_params is params:
             return views
+        if not isinstance(params, np.ndarray):
+            self._views = (params, self._unpack_xp(params))
+            return self._views[1]
         n_weight_layers = len(self.coef_shapes)
         coefs = [
             params[start:stop].reshape(shape)
@@ -167,8 +171,23 @@ class Network:
         self._views = (params, (coefs, intercepts))
         return coefs, intercepts
 
+    def _unpack_xp(self, params):
+        """:meth:`unpack` for any namespace: ``reshape`` of slices. They are views
+        in torch, CuPy and array-api-strict, but the standard does not promise it,
+        so the generic path never writes through them: it updates ``params`` as a
+        whole and unpacks again (the cache is keyed on the buffer's identity)."""
+        xp = array_namespace(params)
+        n_weight_layers = len(self.coef_shapes)
+        coefs = [xp.reshape(params[start:stop], shape)
+                 for (start, stop), shape in zip(self._bounds, self.coef_shapes)]
+        intercepts = [params[start:stop] for start, stop in self._bounds[n_weight_layers:]]
+        return coefs, intercepts
+
     def pack(self, coefs, intercepts, out=None):
         """Copy per-layer arrays into a flat buffer (a new one unless ``out`` is given)."""
+        if out is None and not all(isinstance(a, np.ndarray)
+                                   for a in list(coefs) + list(intercepts)):
+            return self._pack_xp(coefs, intercepts)
         if out is None:
             out = np.empty(self.n_params, dtype=self.dtype)
         out_coefs, out_intercepts = self.unpack(out)
@@ -187,6 +206,25 @@ class Network:
                 )
             target[...] = source
         return out
+
+    def _pack_xp(self, coefs, intercepts):
+        """:meth:`pack` of arrays of another namespace: a new flat array there."""
+        xp = array_namespace(*coefs, *intercepts)
+        shapes = self.coef_shapes + [(n,) for _, n in self.coef_shapes]
+        arrays = list(coefs) + list(intercepts)
+        if len(coefs) != len(self.coef_shapes) or len(arrays) != len(shapes):
+            raise ValueError(
+                f"Expected {len(self.coef_shapes)} weight matrices and bias vectors "
+                f"for layer sizes {self.layer_sizes}, got {len(coefs)} and "
+                f"{len(intercepts)}."
+            )
+        for array, shape in zip(arrays, shapes):
+            if tuple(array.shape) != tuple(shape):
+                raise ValueError(
+                    f"A parameter array has shape {tuple(array.shape)}, expected "
+                    f"{shape} for layer sizes {self.layer_sizes}."
+                )
+        return xp.concat([xp.reshape(a, (-1,)) for a in arrays])
 
     def init_params(self, random_state, initializer="auto", activation_name=None):
         """Draw a flat buffer of initial parameters, layer by layer.
@@ -245,6 +283,8 @@ class Network:
             derivatives need. Without a workspace, every array is new: the tape
             stays valid however often ``forward`` is called again.
         """
+        if not isinstance(params, np.ndarray):
+            return self._forward_xp(params, X, training, rng)
         coefs, intercepts = self.unpack(params)
         buffers = None if workspace is None else workspace.buffers(X.shape[0])
         stochastic = training and self._stochastic
@@ -292,6 +332,8 @@ class Network:
             Gradient of ``loss`` in the layout of ``params`` (written into ``grad``
             when given).
         """
+        if not isinstance(params, np.ndarray):
+            return self._backward_xp(params, tape, y, sample_weight)
         coefs, _ = self.unpack(params)
         activations = tape.activations
         n_samples = activations[0].shape[0]
@@ -341,6 +383,128 @@ class Network:
         tape = self.forward(params, X, training=True, rng=rng, workspace=workspace)
         return self.backward(params, tape, y, sample_weight, grad, workspace=workspace)
 
+    # -- the generic path (any Array API namespace) --------------------------------------
+
+    def _forward_xp(self, params, X, training, rng):
+        """:meth:`forward` for arrays of any namespace: new arrays, no ``out=``.
+
+        Dropout masks and input noise are drawn on the host from the same NumPy
+        generator, in the same order, as on the NumPy path, then moved to the
+        device: a seed gives the same masks in every namespace.
+        """
+        xp = array_namespace(params)
+        device = params.device
+        coefs, intercepts = self.unpack(params)
+        stochastic = training and self._stochastic
+        if stochastic and self.input_noise > 0:
+            noise = self.input_noise * self._rng(rng).standard_normal(X.shape)
+            X = X + from_host(noise, xp, device, self.dtype)
+        tape = Tape(activations=[X], outputs=[], preactivations=[], masks=[])
+        inputs = X
+        for i, (coef, intercept, activation) in enumerate(
+                zip(coefs, intercepts, self._layer_activations)):
+            preactivation = inputs @ coef + intercept
+            out = _xp_form(activation, "xp_function")(preactivation, xp)
+            tape.preactivations.append(preactivation if activation.needs_input
+                                       else None)
+            tape.outputs.append(out)
+            mask = None
+            if stochastic and i < len(self.dropout) and self.dropout[i] > 0:
+                mask = from_host(self._dropout_mask(tuple(out.shape), self.dropout[i],
+                                                    rng), xp, device)
+                out = out * mask
+            tape.masks.append(mask)
+            tape.activations.append(out)
+            inputs = out
+        return tape
+
+    def _backward_xp(self, params, tape, y, sample_weight):
+        """:meth:`backward` for arrays of any namespace. The loss is returned as a
+        0-d array of the namespace: reading it as a float would wait for the
+        device at every step (the trainer reads the epoch's sum once)."""
+        xp = array_namespace(params)
+        coefs, _ = self.unpack(params)
+        activations, outputs = tape.activations, tape.outputs
+        per_sample, delta = _xp_form(self.loss, "xp_loss_gradient")(
+            y, activations[-1], xp)
+        delta = _xp_form(self.output_activation, "xp_derivative")(
+            outputs[-1], delta, tape.preactivations[-1], xp)
+        if sample_weight is None:
+            weight_sum = per_sample.shape[0]
+            loss = xp.sum(per_sample) / weight_sum
+        else:
+            weight_sum = xp.sum(sample_weight)
+            loss = xp.sum(sample_weight * per_sample) / weight_sum
+            delta = delta * sample_weight[:, None]
+        n_layers = len(coefs)
+        grad_coefs, grad_intercepts = [None] * n_layers, [None] * n_layers
+        deltas = [None] * n_layers
+        for i in range(n_layers - 1, -1, -1):
+            deltas[i] = delta
+            grad_coefs[i] = xp.reshape(activations[i].T @ delta, (-1,))
+            grad_intercepts[i] = xp.sum(delta, axis=0)
+            if i > 0:
+                delta = delta @ coefs[i].T
+                if tape.masks[i - 1] is not None:
+                    delta = delta * tape.masks[i - 1]
+                delta = _xp_form(self._layer_activations[i - 1], "xp_derivative")(
+                    outputs[i - 1], delta, tape.preactivations[i - 1], xp)
+        tape.deltas = deltas
+        grad = xp.concat(grad_coefs + grad_intercepts)
+        if self.alpha != 0.0:
+            value, penalty_grad = self._penalty_xp(params, xp)
+            loss = loss + value / weight_sum
+            grad = xp.concat([grad[: self.n_coefs] + penalty_grad,
+                              grad[self.n_coefs:]])
+        return loss, grad / weight_sum
+
+    def _penalty_xp(self, params, xp):
+        """``(value, gradient of the weights)`` of the penalty, any namespace."""
+        weights = params[: self.n_coefs]
+        l2 = self.alpha * (1.0 - self.l1_ratio)
+        l1 = self.alpha * self.l1_ratio
+        value = 0.5 * l2 * xp.sum(weights * weights)
+        gradient = l2 * weights
+        if l1:
+            value = value + l1 * xp.sum(xp.abs(weights))
+            gradient = gradient + l1 * xp.sign(weights)
+        return value, gradient
+
+    def _constrain_xp(self, params):
+        """:meth:`constrain` for any namespace: ``params`` is rewritten as a whole.
+        Returns the column norms before the projection (for the chain rule)."""
+        xp = array_namespace(params)
+        coefs, intercepts = self.unpack(params)
+        norms = [xp.sqrt(xp.sum(coef * coef, axis=0)) for coef in coefs]
+        scales = [xp.where(norm > self.max_norm, self.max_norm / norm,
+                           xp.ones_like(norm)) for norm in norms]
+        params[...] = xp.concat([xp.reshape(coef * scale, (-1,))
+                                 for coef, scale in zip(coefs, scales)] + intercepts)
+        return norms
+
+    def _constrained_loss_gradient_xp(self, params, X, y, sample_weight, rng):
+        xp = array_namespace(params)
+        norms = self._constrain_xp(params)
+        loss, grad = self.loss_gradient(params, X, y, sample_weight, rng=rng)
+        coefs, _ = self.unpack(params)
+        grad_coefs, grad_intercepts = self._unpack_xp(grad)
+        pulled = []
+        for coef, grad_coef, norm in zip(coefs, grad_coefs, norms, strict=True):
+            unit = coef / self.max_norm
+            projected = (grad_coef - unit * xp.sum(unit * grad_coef, axis=0)) * (
+                self.max_norm / norm)
+            pulled.append(xp.reshape(xp.where(norm > self.max_norm, projected,
+                                              grad_coef), (-1,)))
+        return loss, xp.concat(pulled + grad_intercepts)
+
+    def _predict_raw_xp(self, coefs, intercepts, X):
+        xp = array_namespace(X, *coefs)
+        out = X
+        for coef, intercept, activation in zip(coefs, intercepts,
+                                               self._layer_activations):
+            out = _xp_form(activation, "xp_function")(out @ coef + intercept, xp)
+        return out
+
     @staticmethod
     def _derivative_caller(activation):
         """A callable ``(output, delta, preactivation)``, or None for the identity."""
@@ -367,6 +531,8 @@ class Network:
         """The weight penalty at ``params`` (not divided by the sample-weight sum)."""
         if self.alpha == 0.0:
             return 0.0
+        if not isinstance(params, np.ndarray):
+            return float(self._penalty_xp(params, array_namespace(params))[0])
         weights = params[: self.n_coefs]
         l2 = self.alpha * (1.0 - self.l1_ratio)
         l1 = self.alpha * self.l1_ratio
@@ -411,6 +577,9 @@ class Network:
         """
         if self.max_norm is None:
             return params
+        if not isinstance(params, np.ndarray):
+            self._constrain_xp(params)
+            return params
         coefs, _ = self.unpack(params)
         for coef in coefs:
             norms = np.sqrt(np.einsum("ij,ij->j", coef, coef))
@@ -433,6 +602,8 @@ class Network:
         """
         if self.max_norm is None:
             return self.loss_gradient(params, X, y, sample_weight, grad, rng=rng)
+        if not isinstance(params, np.ndarray):
+            return self._constrained_loss_gradient_xp(params, X, y, sample_weight, rng)
         coefs, _ = self.unpack(params)
         norms = [np.sqrt(np.einsum("ij,ij->j", coef, coef)) for coef in coefs]
         self.constrain(params)
@@ -474,6 +645,9 @@ class Network:
         Takes per-layer lists rather than the flat buffer, so it also works on
         ``coefs_`` / ``intercepts_`` that a user assigned.
         """
+        if not (isinstance(coefs[0], np.ndarray) and (isinstance(X, np.ndarray)
+                                                       or sp.issparse(X))):
+            return self._predict_raw_xp(coefs, intercepts, X)
         layer_activations = self.activations + [self.output_activation]
         out = X
         for coef, intercept, activation in zip(coefs, intercepts, layer_activations):
@@ -487,7 +661,23 @@ class Network:
     def predict(self, coefs, intercepts, X):
         """Predictions: :meth:`predict_raw` followed by the loss's link."""
         out = self.predict_raw(coefs, intercepts, X)
-        return _activations.get(self.loss.link).function(out)
+        link = _activations.get(self.loss.link)
+        if not isinstance(out, np.ndarray):
+            return _xp_form(link, "xp_function")(out, array_namespace(out))
+        return link.function(out)
+
+
+def _xp_form(record, attribute):
+    """The generic (any-namespace) form of an activation or loss record."""
+    form = getattr(record, attribute)
+    if form is None:
+        kind = "activation" if attribute != "xp_loss_gradient" else "loss"
+        raise TypeError(
+            f"The {kind} {record.name!r} has no {attribute}, the form that works on "
+            "arrays of any Array API namespace; give the record one to train on "
+            "non-NumPy arrays, or pass NumPy arrays."
+        )
+    return form
 
 
 def _dropout_rates(dropout, n_hidden):

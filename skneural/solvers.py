@@ -100,10 +100,12 @@ True
 """
 
 import inspect
+import math
 
 import numpy as np
 
 from . import _jit
+from ._array_api import array_namespace
 from ._registry import Registry
 
 __all__ = ["Solver", "SGD", "AdaptiveGains", "RMSprop", "Rprop", "Adam", "VSGD", "LBFGS",
@@ -169,6 +171,19 @@ class Solver:
     def step(self, params, grad_fn, state, learning_rate):
         """Update ``params`` in place; return ``(state, loss)``."""
         raise NotImplementedError
+
+    # -- arrays of other namespaces (torch, CuPy, array-api-strict) -----------------
+    #
+    # ``step`` is written for NumPy: in place, with ``out=``. A solver that also
+    # trains on other Array API namespaces starts its ``step`` with
+    # ``if type(params) is not np.ndarray: return self._step_xp(...)`` and implements
+    # the same arithmetic in the standard's functions there: new arrays for the state
+    # (stored back in the dict) and one in-place update of ``params``
+    # (``params += update``), which both paths need because ``params`` is the buffer
+    # the caller holds. Python floats only: NumPy scalars do not mix with every
+    # namespace's arrays. The trainer builds the state with ``init`` on a host copy
+    # and moves its arrays to the device. A solver written with operators only
+    # (``params -= lr * grad``) needs nothing more.
 
     def _scratch(self, params, k=0):
         """Scratch buffer ``k`` shaped like ``params``: allocated once per fit, kept
@@ -240,6 +255,8 @@ class SGD(Solver):
         return {"velocity": np.zeros_like(params)}
 
     def step(self, params, grad_fn, state, learning_rate):
+        if type(params) is not np.ndarray:  # another Array API namespace
+            return self._step_xp(params, grad_fn, state, learning_rate)
         loss, grad = grad_fn(params)
         mu = self.momentum
         if _jit.usable(params, grad, state["velocity"]):  # one fused pass
@@ -250,6 +267,17 @@ class SGD(Solver):
         np.multiply(grad, learning_rate, out=scaled_grad)
         velocity *= mu
         velocity -= scaled_grad
+        if self.nesterovs_momentum:
+            params += mu * velocity - scaled_grad
+        else:
+            params += velocity
+        return state, loss
+
+    def _step_xp(self, params, grad_fn, state, learning_rate):
+        loss, grad = grad_fn(params)
+        mu = float(self.momentum)
+        scaled_grad = grad * float(learning_rate)
+        velocity = state["velocity"] = state["velocity"] * mu - scaled_grad
         if self.nesterovs_momentum:
             params += mu * velocity - scaled_grad
         else:
@@ -333,6 +361,8 @@ class AdaptiveGains(Solver):
         return {"gains": np.ones_like(params), "velocity": np.zeros_like(params)}
 
     def step(self, params, grad_fn, state, learning_rate):
+        if type(params) is not np.ndarray:  # another Array API namespace
+            return self._step_xp(params, grad_fn, state, learning_rate)
         loss, grad = grad_fn(params)
         gains, velocity = state["gains"], state["velocity"]
         scratch = self._scratch(params)
@@ -345,6 +375,20 @@ class AdaptiveGains(Solver):
         scratch *= learning_rate
         velocity *= self.momentum
         velocity -= scratch
+        params += velocity
+        return state, loss
+
+    def _step_xp(self, params, grad_fn, state, learning_rate):
+        loss, grad = grad_fn(params)
+        xp = array_namespace(params)
+        gains, velocity = state["gains"], state["velocity"]
+        agreement = grad * velocity  # < 0 where g agrees with the step
+        gains = xp.where(agreement < 0, gains + float(self.gain_increase), gains)
+        gains = xp.where(agreement > 0, gains * float(self.gain_decrease), gains)
+        gains = state["gains"] = xp.clip(gains, min=float(self.gain_min),
+                                         max=float(self.gain_max))
+        velocity = state["velocity"] = (velocity * float(self.momentum)
+                                        - grad * gains * float(learning_rate))
         params += velocity
         return state, loss
 
@@ -415,6 +459,8 @@ class RMSprop(Solver):
         }
 
     def step(self, params, grad_fn, state, learning_rate):
+        if type(params) is not np.ndarray:  # another Array API namespace
+            return self._step_xp(params, grad_fn, state, learning_rate)
         loss, grad = grad_fn(params)
         rho = self.rho
         square_avg, denom = state["square_avg"], self._scratch(params)
@@ -440,6 +486,24 @@ class RMSprop(Solver):
             denom[...] = buffer
         denom *= learning_rate
         params -= denom
+        return state, loss
+
+    def _step_xp(self, params, grad_fn, state, learning_rate):
+        loss, grad = grad_fn(params)
+        xp = array_namespace(params)
+        rho = float(self.rho)
+        square_avg = state["square_avg"] = (state["square_avg"] * rho
+                                            + grad * grad * (1 - rho))
+        if self.centered:
+            grad_avg = state["grad_avg"] = state["grad_avg"] * rho + (1 - rho) * grad
+            denom = xp.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            denom = xp.sqrt(square_avg)
+        normalized = grad / (denom + float(self.epsilon))
+        if self.momentum:
+            normalized = state["momentum_buffer"] = (
+                state["momentum_buffer"] * float(self.momentum) + normalized)
+        params -= normalized * float(learning_rate)
         return state, loss
 
 
@@ -554,6 +618,8 @@ class Rprop(Solver):
         }
 
     def step(self, params, grad_fn, state, learning_rate=None):
+        if type(params) is not np.ndarray:  # another Array API namespace
+            return self._step_xp(params, grad_fn, state, learning_rate)
         self._check()  # hyperparameters may change between partial_fit calls
         loss, grad = grad_fn(params)
         step_size, prev_grad = state["step_size"], state["prev_grad"]
@@ -580,6 +646,34 @@ class Rprop(Solver):
             prev_grad[flipped] = 0
         prev_update[...] = update
         state["prev_loss"] = loss
+        return state, loss
+
+    def _step_xp(self, params, grad_fn, state, learning_rate=None):
+        self._check()
+        loss, grad = grad_fn(params)
+        xp = array_namespace(params)
+        step_size, prev_update = state["step_size"], state["prev_update"]
+        sign = xp.sign(grad)
+        agreement = sign * xp.sign(state["prev_grad"])
+        increase, flipped = agreement > 0, agreement < 0
+        step_size = xp.where(increase, step_size * float(self.eta_plus), step_size)
+        step_size = xp.where(flipped, step_size * float(self.eta_minus), step_size)
+        step_size = state["step_size"] = xp.clip(
+            step_size, min=float(self.step_min), max=float(self.step_max))
+        update = -sign * step_size
+        zeros = xp.zeros_like(update)
+        if self.variant == "rprop+":
+            update = xp.where(flipped, -prev_update, update)
+        elif self.variant == "irprop+":
+            undo = -prev_update if bool(loss > state["prev_loss"]) else zeros
+            update = xp.where(flipped, undo, update)
+        elif self.variant == "irprop-":
+            update = xp.where(flipped, zeros, update)
+        params += update
+        state["prev_grad"] = (grad + zeros if self.variant == "rprop-"
+                              else xp.where(flipped, zeros, grad))
+        state["prev_update"] = update
+        state["prev_loss"] = float(loss)
         return state, loss
 
 
@@ -626,6 +720,8 @@ class Adam(Solver):
         return {"t": 0, "m": np.zeros_like(params), "v": np.zeros_like(params)}
 
     def step(self, params, grad_fn, state, learning_rate):
+        if type(params) is not np.ndarray:  # another Array API namespace
+            return self._step_xp(params, grad_fn, state, learning_rate)
         loss, grad = grad_fn(params)
         state["t"] += 1
         t = state["t"]
@@ -651,6 +747,18 @@ class Adam(Solver):
         np.divide(m, tmp, out=tmp)
         tmp *= lr_t
         params -= tmp
+
+    def _step_xp(self, params, grad_fn, state, learning_rate):
+        loss, grad = grad_fn(params)
+        xp = array_namespace(params)
+        state["t"] += 1
+        t = state["t"]
+        beta_1, beta_2 = float(self.beta_1), float(self.beta_2)
+        lr_t = learning_rate * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        m = state["m"] = state["m"] * beta_1 + grad * (1 - beta_1)
+        v = state["v"] = state["v"] * beta_2 + grad * grad * (1 - beta_2)
+        params -= m / (xp.sqrt(v) + float(self.epsilon)) * float(lr_t)
+        return state, loss
 
 
 class VSGD(Solver):
@@ -795,6 +903,9 @@ class VSGD(Solver):
         return state
 
     def step(self, params, grad_fn, state, learning_rate=None):
+        if type(params) is not np.ndarray:
+            raise TypeError("solver='vsgd' trains on NumPy arrays only; with "
+                            "array_api_dispatch, use another solver or NumPy input.")
         loss, grad = grad_fn(params)
         g = grad.copy()  # grad_fn reuses its buffer
         delta = g.copy() if state["t"] == 0 else state["g_bar"].copy()
