@@ -66,10 +66,11 @@ def check(name, value, published, tol=5e-9):
 # ----------------
 #
 # ``net_h1 = w1 x1 + w2 x2 + b1``, ``out_h1 = 1 / (1 + exp(-net_h1))``, and so on
-# up to the outputs. ``forward`` returns ``[x, h, o]``; its arrays are buffers that
-# the next call may reuse, so copy what you keep.
+# up to the outputs. ``forward`` returns a *tape*: ``tape.activations`` is
+# ``[x, h, o]``, and the tape stays valid however often ``forward`` runs again.
 
-x_, h, o = (a.copy() for a in net.forward(params, x))
+tape = net.forward(params, x)
+x_, h, o = tape.activations
 net_h = x @ W1 + b1
 net_o = h @ W2 + b2
 errors = (t - o) ** 2 / 2
@@ -82,8 +83,7 @@ check("out_o1", o[0, 0], 0.75136507)
 check("out_o2", o[0, 1], 0.772928465)
 check("E_o1", errors[0, 0], 0.274811083)
 check("E_o2", errors[0, 1], 0.023560026)
-loss, grad = net.backward(params, [x_, h, o], t)
-grad = grad.copy()
+loss, grad = net.backward(params, tape, t)
 check("E_total", loss, 0.298371109)
 
 # %%
@@ -108,6 +108,9 @@ check("dout_h1/dnet_h1", (h * (1 - h))[0, 0], 0.241300709)
 print(f"  {'delta_o2':<18} {delta_o[0, 1]:14.9f}")
 print(f"  {'delta_h1':<18} {delta_h[0, 0]:14.9f}")
 print(f"  {'delta_h2':<18} {delta_h[0, 1]:14.9f}")
+# ``backward`` keeps the same deltas on the tape, one array per layer.
+assert np.allclose(tape.deltas[1], delta_o) and np.allclose(tape.deltas[0], delta_h)
+print("  Network.backward's tape.deltas equal the hand-computed deltas")
 
 # %%
 # The gradients: by hand, by ``Network.backward`` and by finite differences
@@ -119,7 +122,7 @@ print(f"  {'delta_h2':<18} {delta_h[0, 1]:14.9f}")
 
 
 def total_error(p):
-    return net.backward(p, [a.copy() for a in net.forward(p, x)], t)[0]
+    return net.backward(p, net.forward(p, x), t)[0]
 
 
 def finite_differences(p, eps=1e-6):
@@ -198,7 +201,7 @@ print(f"  E after 1 step       {errors_per_step[1]:.9f}   with the published wei
       f"{at_published:.9f}   published figure 0.291027924")
 assert abs(error_by_formula(w) - loss) < 1e-15
 assert abs(errors_per_step[1] - at_published) < 1e-8
-final_outputs = net.forward(current, x)[-1].copy()
+final_outputs = net.forward(current, x).activations[-1]
 print(f"  E after 10,000 steps {errors_per_step[-1]:.4e} (published 3.51085e-05), "
       f"outputs {final_outputs[0, 0]:.4f} {final_outputs[0, 1]:.4f}")
 assert abs(errors_per_step[-1] / 3.51085e-05 - 1) < 1e-3

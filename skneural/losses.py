@@ -53,9 +53,8 @@ class Loss:
         for an in-place computation) and returns the per-sample loss, shape
         (n_samples,), summed over outputs.
     description : str, default=""
-    xp_loss_gradient : callable ``xp_loss_gradient(y, raw, xp) -> (per_sample,
-    gradient)``, default=None
-        The same for arrays of any Array API namespace ``xp``, returning new arrays;
+    xp_loss_gradient : callable, default=None
+        ``xp_loss_gradient(y, raw, xp) -> (per_sample, gradient)``: the same for arrays of any Array API namespace ``xp``, returning new arrays;
         needed only to train on such arrays (see :mod:`skneural._array_api`).
     """
 
