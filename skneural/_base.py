@@ -210,6 +210,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             class_weights = class_weights.astype(X.dtype, copy=False)
             sample_weight = (class_weights if sample_weight is None
                              else sample_weight * class_weights)
+            if not sample_weight.any():
+                raise ValueError("sample_weight times class_weight is 0 for every "
+                                 "training sample: nothing to learn from.")
         self.n_outputs_ = y.shape[1]
         return X, y, sample_weight
 

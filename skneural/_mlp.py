@@ -1,6 +1,7 @@
 """MLPClassifier and MLPRegressor: drop-in for scikit-learn's, on skneural's core."""
 
 import numpy as np
+from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
@@ -369,11 +370,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 " classes=classes, y=y_sample) and pass them as a dict."
             )
         if self._label_binarizer.y_type_.startswith("multilabel"):
-            return compute_sample_weight(self.class_weight, y.astype(np.int8))
-        labels = self._label_binarizer.inverse_transform(y)
-        weights = compute_class_weight(self.class_weight, classes=self.classes_,
-                                       y=labels)
-        return weights[np.searchsorted(self.classes_, labels)]
+            weights = compute_sample_weight(self.class_weight, y.astype(np.int8))
+        else:
+            labels = self._label_binarizer.inverse_transform(y)
+            weights = compute_class_weight(self.class_weight, classes=self.classes_,
+                                           y=labels)
+            weights = weights[np.searchsorted(self.classes_, labels)]
+        return _check_class_weights(weights, self.class_weight)
 
     def _encode_validation_targets(self, y_val):
         y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
@@ -507,7 +510,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
 
     def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`.
+        """Log of :meth:`predict_proba`, computed from the raw outputs.
+
+        Log-softmax or log-sigmoid of the last layer's outputs, so a confidently
+        classified row gets a large negative number rather than ``-inf``: the result
+        is finite wherever the network's outputs are.
 
         Parameters
         ----------
@@ -517,9 +524,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         log_y_prob : ndarray of shape (n_samples, n_classes)
         """
-        y_prob = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return np.log(y_prob, out=y_prob)
+        check_is_fitted(self)
+        raw = self._forward_pass_fast(X, link=False)
+        if self.out_activation_ == "softmax":
+            return log_softmax(raw, axis=1)
+        if raw.shape[1] == 1:  # binary: the classes' log-probabilities, stably
+            return np.hstack([log_expit(-raw), log_expit(raw)])
+        return log_expit(raw)
 
     def predict_proba(self, X):
         """Class probabilities, columns ordered as ``classes_``.
@@ -544,6 +555,16 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _check_class_weights(weights, class_weight):
+    """Per-sample class weights, refusing negative or all-zero ones."""
+    if np.any(weights < 0) or not np.all(np.isfinite(weights)):
+        raise ValueError(f"class_weight must be finite and >= 0, got {class_weight!r}.")
+    if not weights.any():
+        raise ValueError(f"class_weight={class_weight!r} gives every training sample "
+                         "weight 0: nothing to learn from.")
+    return weights
 
 
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
