@@ -1,7 +1,7 @@
 """MLPClassifier and MLPRegressor: drop-in for scikit-learn's, on skneural's core."""
 
 import numpy as np
-from scipy.special import log_expit, log_softmax
+from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
@@ -535,6 +535,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     def predict_proba(self, X):
         """Class probabilities, columns ordered as ``classes_``.
 
+        A probability below the smallest normal float of the dtype (about 2.2e-308
+        in float64) is returned as that number rather than 0, so ``log`` of it is
+        finite; :meth:`predict_log_proba` gives the exact logarithm.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -544,12 +548,15 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y_prob : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        y_pred = self._forward_pass_fast(X)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        if y_pred.ndim == 1:
-            return np.vstack([1 - y_pred, y_pred]).T
-        return y_pred
+        if self.n_outputs_ == 1 and self.out_activation_ == "logistic":
+            # expit(-r), not 1 - expit(r): no cancellation to an exact 0.
+            raw = self._forward_pass_fast(X, link=False)
+            proba = np.hstack([expit(-raw), expit(raw)])
+        else:
+            proba = self._forward_pass_fast(X)
+        # Probabilities that underflow are the smallest normal float, not 0, so
+        # log(predict_proba) is finite, as predict_log_proba is.
+        return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

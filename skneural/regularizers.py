@@ -55,6 +55,13 @@ def soft_threshold(weights, threshold, scratch):
     weights : ndarray
     threshold : float, >= 0
     scratch : ndarray like ``weights``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([-3.0, -0.5, 0.2, 2.5])
+    >>> soft_threshold(w, 1.0, np.empty_like(w))
+    array([-2. ,  0. ,  0. ,  1.5])
     """
     np.clip(weights, -threshold, threshold, out=scratch)
     weights -= scratch

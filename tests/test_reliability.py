@@ -24,9 +24,9 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from skneural import MLPClassifier, MLPRegressor
 from skneural import activations as _activations
 from skneural import solvers as _solvers
+from skneural.minimizers import LBFGS
 from skneural.network import Network
 from skneural.regularizers import soft_threshold, split_minimize
-from skneural.minimizers import LBFGS
 
 
 @pytest.fixture(autouse=True)
@@ -173,7 +173,7 @@ def test_sgd_on_1e300_refuses_instead_of_predicting_nan():
         MLPClassifier(solver="sgd", max_iter=20, random_state=0).fit(X, y)
 
 
-# -- 6. concurrency -------------------------------------------------------------------------
+# -- 6. concurrency ----------------------------------------------------------------------
 
 
 def _blas_threads():
