@@ -92,9 +92,10 @@ def to_host(array):
 
 
 def like(X, host_array):
-    """``host_array`` (NumPy) where ``X`` lives: itself for NumPy or sparse ``X``,
-    else a copy in ``X``'s namespace, on its device."""
-    if is_numpy_array(X):
+    """``host_array`` (NumPy) where ``X`` lives: itself for NumPy or sparse ``X`` (and
+    for Dask arrays, whose weights stay on the client), else a copy in ``X``'s
+    namespace, on its device."""
+    if is_numpy_array(X) or not hasattr(X, "device"):
         return host_array
     return from_host(host_array, array_namespace(X), X.device)
 
@@ -146,7 +147,8 @@ def check_model_namespace(estimator, X):
     another namespace or device than the fitted weights (or a sparse ``X`` for
     weights that are not NumPy arrays)."""
     coef = estimator.coefs_[0]
-    if is_numpy_array(X) and isinstance(coef, np.ndarray):
+    host_X = is_numpy_array(X) or not hasattr(X, "device")  # NumPy, sparse, Dask
+    if host_X and isinstance(coef, np.ndarray):
         return
     if not is_numpy_array(X) and not isinstance(coef, np.ndarray) and (
             array_namespace(X) is array_namespace(coef) and X.device == coef.device):

@@ -28,7 +28,7 @@ from . import losses as _losses
 from . import solvers as _solvers
 from ._registry import RegistryOptions
 from ._training import Record, Trainer, TrainingState
-from ._validation import check_validation_set, make_validation, split
+from ._validation import check_validation_set, combine_weights, make_validation, split
 from .callbacks import CallbackSupportMixin, FitTasks
 from .network import Network
 from .schedules import make_schedule
@@ -158,12 +158,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             from .dask import fit
             return fit(self, X, y, sample_weight, incremental,
                        (X_val, y_val, sample_weight_val))
+        # (partial_fit is unavailable for minimizers: see _check_solver.)
         solver = _solvers.from_estimator_params(self.solver, self.get_params(False))
         minimizer = _solvers.is_minimizer(solver)
-        if incremental and minimizer:
-            raise AttributeError(
-                f"partial_fit is only available for step-based solvers; "
-                f"{self.solver!r} optimizes the whole training set at once.")
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
@@ -212,11 +209,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if not _xp.is_numpy_array(X):  # torch, CuPy, ...: see skneural._array_api
             return _xp.device_training_data(self, X, y, sample_weight, incremental)
         y = y.reshape((-1, 1)) if y.ndim == 1 else y
-        class_weights = self._class_sample_weight(y, incremental)
-        if class_weights is not None:
-            class_weights = class_weights.astype(X.dtype, copy=False)
-            sample_weight = (class_weights if sample_weight is None
-                             else sample_weight * class_weights)
+        sample_weight = combine_weights(
+            sample_weight, self._class_sample_weight(y, incremental), X.dtype)
         self.n_outputs_ = y.shape[1]
         return X, y, sample_weight
 
@@ -296,7 +290,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         with ``link=False``."""
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-        X = _xp.cast_like(X, self.coefs_[0])  # training_dtype; no implicit casts off NumPy
+        if self.training_dtype is not None or not _xp.is_numpy_array(X):
+            # training_dtype, and no implicit dtype promotion off NumPy; NumPy input
+            # otherwise keeps scikit-learn's promotion (float64 X, float32 weights:
+            # float64 outputs).
+            X = _xp.cast_like(X, self.coefs_[0])
         network = self._network_from_coefs()
         if not link:
             return network.predict_raw(self.coefs_, self.intercepts_, X)

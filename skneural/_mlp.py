@@ -1,6 +1,7 @@
 """MLPClassifier and MLPRegressor: drop-in for scikit-learn's, on skneural's core."""
 
 import numpy as np
+from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
@@ -378,11 +379,14 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 " classes=classes, y=y_sample) and pass them as a dict."
             )
         if self._label_binarizer.y_type_.startswith("multilabel"):
-            return compute_sample_weight(self.class_weight, y.astype(np.int8))
-        labels = self._label_binarizer.inverse_transform(y)
-        classes = self._label_binarizer.classes_  # on the host, like y here
-        weights = compute_class_weight(self.class_weight, classes=classes, y=labels)
-        return weights[np.searchsorted(classes, labels)]
+            weights = compute_sample_weight(self.class_weight, y.astype(np.int8))
+        else:
+            labels = self._label_binarizer.inverse_transform(y)
+            classes = self._label_binarizer.classes_  # on the host, like y here
+            weights = compute_class_weight(self.class_weight, classes=classes,
+                                           y=labels)
+            weights = weights[np.searchsorted(classes, labels)]
+        return _check_class_weights(weights, self.class_weight)
 
     def _encode_validation_targets(self, y_val):
         y_val = check_array(to_host(y_val), ensure_2d=False, dtype=None,
@@ -542,7 +546,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
 
     def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`.
+        """Log of :meth:`predict_proba`, computed from the raw outputs.
+
+        Log-softmax or log-sigmoid of the last layer's outputs, so a confidently
+        classified row gets a large negative number rather than ``-inf``: the result
+        is finite wherever the network's outputs are.
 
         Parameters
         ----------
@@ -554,14 +562,21 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         """
         check_is_fitted(self)
         check_same_namespace(X, self, method="predict_log_proba")
-        y_prob = self.predict_proba(X)
-        if not isinstance(y_prob, np.ndarray):
-            return array_namespace(y_prob).log(y_prob)
-        with np.errstate(divide="ignore"):
-            return np.log(y_prob, out=y_prob)
+        raw = self._forward_pass_fast(X, link=False)
+        if not isinstance(raw, np.ndarray):
+            return array_namespace(raw).log(self.predict_proba(X))
+        if self.out_activation_ == "softmax":
+            return log_softmax(raw, axis=1)
+        if raw.shape[1] == 1:  # binary: the classes' log-probabilities, stably
+            return np.hstack([log_expit(-raw), log_expit(raw)])
+        return log_expit(raw)
 
     def predict_proba(self, X):
         """Class probabilities, columns ordered as ``classes_``.
+
+        A probability below the smallest normal float of the dtype (about 2.2e-308
+        in float64) is returned as that number rather than 0, so ``log`` of it is
+        finite; :meth:`predict_log_proba` gives the exact logarithm.
 
         Parameters
         ----------
@@ -573,21 +588,34 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         """
         check_is_fitted(self)
         check_same_namespace(X, self, method="predict_proba")
-        y_pred = self._forward_pass_fast(X)
-        if not isinstance(y_pred, np.ndarray):
-            if self.n_outputs_ > 1:
-                return y_pred
-            return array_namespace(y_pred).concat([1 - y_pred, y_pred], axis=1)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        if y_pred.ndim == 1:
-            return np.vstack([1 - y_pred, y_pred]).T
-        return y_pred
+        binary = self.n_outputs_ == 1 and self.out_activation_ == "logistic"
+        out = self._forward_pass_fast(X, link=not binary)
+        if not isinstance(out, np.ndarray):
+            xp = array_namespace(out)
+            if not binary:
+                return out
+            return xp.concat([1 / (1 + xp.exp(out)), 1 / (1 + xp.exp(-out))], axis=1)
+        if binary:
+            # expit(-r), not 1 - expit(r): no cancellation to an exact 0.
+            out = np.hstack([expit(-out), expit(out)])
+        # Probabilities that underflow are the smallest normal float, not 0, so
+        # log(predict_proba) is finite, as predict_log_proba is.
+        return np.maximum(out, np.finfo(out.dtype).tiny, out=out)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _check_class_weights(weights, class_weight):
+    """Per-sample class weights, refusing negative or all-zero ones."""
+    if np.any(weights < 0) or not np.all(np.isfinite(weights)):
+        raise ValueError(f"class_weight must be finite and >= 0, got {class_weight!r}.")
+    if not weights.any():
+        raise ValueError(f"class_weight={class_weight!r} gives every training sample "
+                         "weight 0: nothing to learn from.")
+    return weights
 
 
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):

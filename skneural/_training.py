@@ -16,6 +16,7 @@ scikit-learn's estimators: the estimators hand it arrays, a state, and optionall
 """
 
 import contextlib
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._array_api import array_namespace, copy_array, from_host, to_host
+from .regularizers import ProximalL1, split_minimize
 from .schedules import Schedule
 
 __all__ = ["Record", "TrainingState", "Trainer", "Validation", "accuracy_of_raw",
@@ -38,6 +40,11 @@ EXPLOSION_FACTOR = 1e3
 # cost the element-wise work between them (digits, 64-100-10, batch 200: 11% faster).
 SMALL_STEP_FLOPS = 4e6
 _thread_controller = None
+# threadpoolctl's limits are process-wide, so concurrent fits share one: the first
+# small-step fit to start sets it, the last one to end restores what was there before.
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter = None
 
 
 @dataclass
@@ -220,6 +227,7 @@ class Trainer:
         self.convergence_warning = convergence_warning
         base = getattr(solver, "learning_rate_init", None)
         self.base_rate = None if base is None else float(base)
+        self._proximal = None
 
     # -- step solvers --------------------------------------------------------------------
 
@@ -244,12 +252,25 @@ class Trainer:
         if self.schedule.needs_objective:
             self.schedule.start(state.schedule,
                                 lambda: training_objective(self.network, params, *data))
+        self._proximal = self._proximal_l1()
         with _blas_threads_for(self.network, batch_size):
             self._epochs(state, params, data, validation, batch_size, incremental)
         if self.early_stopping and state.best_params is not None:
             params[...] = state.best_params
             record.restored_epoch = record.best_epoch
+        if record.stop_reason == "diverged":
+            _check_outputs_finite(self.network, params, X)
         return state
+
+    def _proximal_l1(self):
+        """The proximal L1 step for solvers that declare ``proximal_l1 = True`` (SGD),
+        or None (no L1 penalty, or another solver): the network's gradient then
+        leaves the L1 term out (see :mod:`skneural.regularizers`)."""
+        network = self.network
+        use = (network.alpha * network.l1_ratio > 0 and self.base_rate is not None
+               and getattr(self.solver, "proximal_l1", False))
+        network.l1_subgradient = not use
+        return ProximalL1(network) if use else None
 
     def _prepare(self, state, params, n_samples, incremental):
         """Start or continue the solver and schedule states and the shuffle order."""
@@ -339,7 +360,7 @@ class Trainer:
         if self.shuffle:
             # sklearn.utils.shuffle(sample_idx): compose with a fresh permutation.
             state.sample_order = state.sample_order[rng.permutation(n_samples)]
-        total = 0.0
+        total, skipped, proximal = 0.0, 0, self._proximal
         # Overflow is expected when training diverges; the guard reports it with its
         # cause instead of numpy's generic warnings.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -347,20 +368,27 @@ class Trainer:
                 stop = min(start + batch_size, n_samples)
                 batch = (state.sample_order[start:stop] if self.shuffle
                          else slice(start, stop))
+                sw_batch = None if sample_weight is None else sample_weight[batch]
+                if sw_batch is not None and not sw_batch.any():
+                    skipped += stop - start  # all weights 0: no step at all
+                    continue
                 X_batch = _as_dtype(X[batch], network.dtype)
                 y_batch = _as_dtype(y[batch], network.dtype)
-                sw_batch = None if sample_weight is None else sample_weight[batch]
 
                 def grad_fn(p, X_batch=X_batch, y_batch=y_batch, sw_batch=sw_batch):
                     return network.loss_gradient(p, X_batch, y_batch, sw_batch, grad,
                                                  rng=rng, workspace=workspace)
 
+                learning_rate = self.learning_rate(state)
                 state.solver, batch_loss = solver.step(params, grad_fn, state.solver,
-                                                       self.learning_rate(state))
+                                                       learning_rate)
+                if proximal is not None:
+                    proximal(params, learning_rate,
+                             stop - start if sw_batch is None else float(sw_batch.sum()))
                 if network.max_norm is not None:
                     network.constrain(params)
                 total += batch_loss * (stop - start)
-        return total / n_samples
+        return total / max(n_samples - skipped, 1)
 
     def _epoch_xp(self, state, params, data, batch_size, grad=None, workspace=None):
         """:meth:`_epoch` for data and ``params`` of another namespace, on their
@@ -389,8 +417,12 @@ class Trainer:
             def grad_fn(p, X_batch=X_batch, y_batch=y_batch, sw_batch=sw_batch):
                 return network.loss_gradient(p, X_batch, y_batch, sw_batch, rng=rng)
 
+            learning_rate = self.learning_rate(state)
             state.solver, batch_loss = solver.step(params, grad_fn, state.solver,
-                                                   self.learning_rate(state))
+                                                   learning_rate)
+            if self._proximal is not None:
+                self._proximal(params, learning_rate, stop - start if sw_batch is None
+                               else float(xp.sum(sw_batch)))
             if network.max_norm is not None:
                 network.constrain(params)
             total = total + batch_loss * (stop - start)
@@ -560,9 +592,7 @@ class Trainer:
                 on_begin()
 
         with np.errstate(over="ignore", invalid="ignore"):
-            result = self.solver.minimize(to_host(params).astype(np.float64), fun,
-                                          max_iter=self.max_iter, tol=self.tol,
-                                          callback=callback)
+            result = self._minimize(params, fun, callback, sample_weight, X.shape[0])
         if np.isfinite(result.fun) and np.isfinite(result.x).all():
             _assign(params, result.x, network.dtype)
         else:
@@ -574,13 +604,32 @@ class Trainer:
         network.constrain(params)
         record.n_iter = min(int(getattr(result, "nit", len(record.loss_curve))),
                             self.max_iter)
-        record.loss = float(network.loss_gradient(params, X, y, sample_weight,
-                                                  rng=state.rng)[0])
+        with np.errstate(over="ignore", invalid="ignore"):
+            record.loss = float(network.loss_gradient(params, X, y, sample_weight,
+                                                      rng=state.rng)[0])
+        if not np.isfinite(record.loss):
+            _check_outputs_finite(network, params, X)
         if record.stop_reason is None:
             record.stop_reason = ("converged" if result.success
                                   else "max_iter" if result.status == 1 else "failed")
         self._warn_minimizer(record, result)
         return result
+
+    def _minimize(self, params, fun, callback, sample_weight, n_samples):
+        """The minimizer's run; with an L1 penalty and a minimizer that takes bounds,
+        on split weights (exact L1, :func:`skneural.regularizers.split_minimize`)."""
+        network, solver = self.network, self.solver
+        l1 = network.alpha * network.l1_ratio
+        split = l1 > 0 and getattr(solver, "supports_bounds", False)
+        network.l1_subgradient = not split
+        options = dict(max_iter=self.max_iter, tol=self.tol, callback=callback)
+        start = to_host(params).astype(np.float64)  # scipy works on the host
+        if not split:
+            return solver.minimize(start, fun, **options)
+        weight_sum = (n_samples if sample_weight is None
+                      else float(to_host(sample_weight).sum()))
+        return split_minimize(solver.minimize, start, fun, network.n_coefs,
+                              l1 / weight_sum, **options)
 
     @staticmethod
     def _record_validation(record, score_and_loss):
@@ -654,7 +703,12 @@ def _as_dtype(array, dtype):
 
 
 def _blas_threads_for(network, batch_size):
-    """A context that limits BLAS to one thread for small steps, else does nothing."""
+    """A context that limits BLAS to one thread for small steps, else does nothing.
+
+    The limit is process-wide (threadpoolctl), so it is shared by reference count:
+    the first small-step fit to enter sets it, the last to leave restores the
+    original limits, whatever the order in which overlapping fits (in threads) end.
+    """
     global _thread_controller
     flops = 2 * batch_size * sum(a * b for a, b in network.coef_shapes)
     if flops >= SMALL_STEP_FLOPS:
@@ -665,7 +719,24 @@ def _blas_threads_for(network, batch_size):
         except ImportError:  # threadpoolctl comes with scikit-learn; be safe anyway
             return contextlib.nullcontext()
         _thread_controller = ThreadpoolController()
-    return _thread_controller.limit(limits=1, user_api="blas")
+    return _shared_blas_limit()
+
+
+@contextlib.contextmanager
+def _shared_blas_limit():
+    global _blas_users, _blas_limiter
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limiter = _thread_controller.limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
 
 
 def training_objective(network, params, X, y, sample_weight=None, chunk_size=2048):
@@ -724,6 +795,26 @@ def _initial_loss(network, params, X, y, sample_weight, n_rows=2048):
                                   chunk_size=256)
     return training_objective(network, params, X[rows], y[rows], weights,
                               chunk_size=256)
+
+
+def _check_outputs_finite(network, params, X, chunk_size=2048):
+    """Raise ValueError unless the network's raw outputs on ``X`` are all finite.
+
+    Run after training that ended in a non-finite loss, so that no fitted model
+    predicts NaN or inf on its own training data (scikit-learn refuses such fits too).
+    """
+    coefs, intercepts = network.unpack(params)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, X.shape[0], chunk_size):
+            rows = _as_dtype(X[start:start + chunk_size], network.dtype)
+            if not np.isfinite(network.predict_raw(coefs, intercepts, rows)).all():
+                scale = abs(X).max()
+                raise ValueError(
+                    "Training ended with weights whose outputs on the training data "
+                    f"are not finite (the largest absolute input value is {scale:.3g}"
+                    "): the input data contain values too large for the network and "
+                    "need to be preprocessed, e.g. with sklearn.preprocessing."
+                    "StandardScaler.")
 
 
 def _diverged(loss, params, initial_loss):

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
 from ._array_api import array_namespace, from_host, is_numpy_array, to_host
 from ._training import Validation, negated_loss
 
-__all__ = ["check_validation_set", "split", "make_validation"]
+__all__ = ["check_validation_set", "combine_weights", "split", "make_validation"]
 
 
 def check_validation_set(estimator, X_val, y_val, sample_weight_val, dtype,
@@ -47,6 +47,19 @@ def check_validation_set(estimator, X_val, y_val, sample_weight_val, dtype,
         # With X_val on a device, the scoring runs on the host (see Validation).
         sample_weight_val = to_host(sample_weight_val)
     return X_val, y_val_encoded, y_val_labels, sample_weight_val
+
+
+def combine_weights(sample_weight, class_weights, dtype):
+    """``sample_weight`` times the per-sample ``class_weight`` weights (either may be
+    None), in ``dtype``; refuses a product that is 0 for every sample."""
+    if class_weights is None:
+        return sample_weight
+    class_weights = class_weights.astype(dtype, copy=False)
+    combined = class_weights if sample_weight is None else sample_weight * class_weights
+    if not combined.any():
+        raise ValueError("sample_weight times class_weight is 0 for every training "
+                         "sample: nothing to learn from.")
+    return combined
 
 
 def split(estimator, data, validation_set, rng):

@@ -54,8 +54,9 @@ class Loss:
         (n_samples,), summed over outputs.
     description : str, default=""
     xp_loss_gradient : callable, default=None
-        ``xp_loss_gradient(y, raw, xp) -> (per_sample, gradient)``: the same for arrays of any Array API namespace ``xp``, returning new arrays;
-        needed only to train on such arrays (see :mod:`skneural._array_api`).
+        ``xp_loss_gradient(y, raw, xp) -> (per_sample, gradient)``: the same for
+        arrays of any Array API namespace ``xp``, returning new arrays; needed only
+        to train on such arrays (see :mod:`skneural._array_api`).
     """
 
     name: str
@@ -77,7 +78,29 @@ class Loss:
 
     def predict(self, raw):
         """Apply the output link to a copy of ``raw``."""
-        return _activations.get(self.link).function(np.array(raw))
+        return self.apply_link(np.array(raw))
+
+    def apply_link(self, raw):
+        """Apply the output link to ``raw`` in place and return it.
+
+        The ``exp`` link first caps ``raw`` at :func:`exp_cap` (as the Poisson loss
+        does in training), so predictions stay finite: at most about 1e154 in
+        float64, 1.8e19 in float32.
+        """
+        if self.link == "exp":
+            np.minimum(raw, exp_cap(raw.dtype), out=raw)
+        return _activations.get(self.link).function(raw)
+
+
+def exp_cap(dtype):
+    """Largest raw output the ``exp`` link uses: ``log(finfo(dtype).max) / 2``.
+
+    Half the overflow threshold, so ``exp(cap)`` and the Poisson deviance's terms
+    (``exp(r) - y r``) stay finite. Raw outputs above it count as the cap, in
+    training (loss and gradient, which is ``exp(cap) - y``, pulling a too-large
+    output down) and in prediction alike.
+    """
+    return float(np.log(np.finfo(dtype).max) / 2)
 
 
 LOSSES = Registry(
@@ -108,8 +131,7 @@ def _squared_error(y, raw, gradient):
 def _poisson(y, raw, gradient):
     # Half Poisson deviance with log link, including the constant y*log(y) - y so the
     # value matches scikit-learn's. Raw outputs are capped so exp stays finite.
-    cap = np.log(np.finfo(raw.dtype).max) / 2
-    raw_capped = np.minimum(raw, cap)
+    raw_capped = np.minimum(raw, exp_cap(raw.dtype))
     mean = np.exp(raw_capped)
     per_sample = (mean - y * raw_capped + xlogy(y, y) - y).sum(axis=1)
     np.subtract(mean, y, out=gradient)

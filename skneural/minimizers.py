@@ -37,14 +37,18 @@ class LBFGS(Solver):
     """
 
     full_batch = True
+    # ``minimize`` takes ``bounds``: an L1 penalty is minimized exactly, by splitting
+    # each weight into a positive and a negative part (skneural.regularizers).
+    supports_bounds = True
 
     def __init__(self, max_fun=15000):
         self.max_fun = max_fun
 
-    def minimize(self, params, fun, *, max_iter, tol, callback=None):
-        """Minimize ``fun`` from ``params``; return scipy's ``OptimizeResult``."""
+    def minimize(self, params, fun, *, max_iter, tol, callback=None, bounds=None):
+        """Minimize ``fun`` from ``params`` (within ``bounds``, a
+        ``scipy.optimize.Bounds`` or None); return scipy's ``OptimizeResult``."""
         return scipy.optimize.minimize(
-            fun, params, method="L-BFGS-B", jac=True, callback=callback,
+            fun, params, method="L-BFGS-B", jac=True, callback=callback, bounds=bounds,
             options={"maxfun": self.max_fun, "maxiter": max_iter, "gtol": tol},
         )
 

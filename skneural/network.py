@@ -146,6 +146,10 @@ class Network:
         self._layer_activations = self.activations + [self.output_activation]
         self._derivatives = [self._derivative_caller(a) for a in self._layer_activations]
         self._stochastic = self.input_noise > 0 or any(rate > 0 for rate in self.dropout)
+        # Whether the gradient includes the L1 subgradient ``l1 * sign(W)``. The trainer
+        # switches it off when it handles L1 itself (a proximal step, or L-BFGS-B on
+        # split weights, see skneural.regularizers); the loss value always includes it.
+        self.l1_subgradient = True
 
     @property
     def n_layers(self):
@@ -324,6 +328,8 @@ class Network:
         the derivative of the summed (sample-weighted) loss with respect to the
         pre-activations of weight layer ``i`` (the course's "delta" of each unit).
 
+        A batch whose sample weights are all 0 has loss 0 and a zero gradient.
+
         Returns
         -------
         loss : float
@@ -352,6 +358,11 @@ class Network:
         if derivatives[-1] is not None:
             derivatives[-1](activations[-1], delta, tape.preactivations[-1])
         weight_sum, loss = _weighted_mean(per_sample, sample_weight)
+        if weight_sum == 0:
+            # Every sample weighs 0: the batch says nothing, not even the penalty.
+            grad[...] = 0.0
+            tape.deltas = None
+            return 0.0, grad
         if sample_weight is not None:
             delta *= sample_weight[:, None]
 
@@ -467,7 +478,8 @@ class Network:
         gradient = l2 * weights
         if l1:
             value = value + l1 * xp.sum(xp.abs(weights))
-            gradient = gradient + l1 * xp.sign(weights)
+            if self.l1_subgradient:  # else the trainer handles L1 (regularizers)
+                gradient = gradient + l1 * xp.sign(weights)
         return value, gradient
 
     def _constrain_xp(self, params):
@@ -563,7 +575,7 @@ class Network:
         elif l2:
             grad_weights += l2 * weights
         l1 = self.alpha * self.l1_ratio
-        if l1:
+        if l1 and self.l1_subgradient:
             grad_weights += l1 * np.sign(weights)
         return self.penalty_value(params)
 
@@ -661,10 +673,10 @@ class Network:
     def predict(self, coefs, intercepts, X):
         """Predictions: :meth:`predict_raw` followed by the loss's link."""
         out = self.predict_raw(coefs, intercepts, X)
-        link = _activations.get(self.loss.link)
         if not isinstance(out, np.ndarray):
+            link = _activations.get(self.loss.link)
             return _xp_form(link, "xp_function")(out, array_namespace(out))
-        return link.function(out)
+        return self.loss.apply_link(out)
 
 
 def _xp_form(record, attribute):
@@ -782,4 +794,6 @@ def _weighted_mean(per_sample, sample_weight):
         n_samples = per_sample.shape[0]
         return n_samples, float(np.add.reduce(per_sample)) / n_samples
     weight_sum = float(sample_weight.sum())
-    return weight_sum, float(np.dot(sample_weight, per_sample) / weight_sum)
+    if weight_sum == 0:
+        return 0.0, 0.0
+    return weight_sum, float(np.dot(sample_weight, per_sample)) / weight_sum

@@ -214,6 +214,11 @@ class SGD(Solver):
 
     Trains online (``batch_size=1``), on mini-batches or on the full batch.
 
+    With ``penalty="l1"`` or ``"elasticnet"`` the L1 part is a proximal step after
+    each update (soft-thresholding by ``lr * alpha * l1_ratio / s``, ``s`` the
+    batch's sample-weight sum), which sets weights exactly to 0
+    (:mod:`skneural.regularizers`).
+
     The schedules ("constant", "invscaling", "adaptive", ...) are the estimator's
     ``learning_rate`` (:mod:`skneural.schedules`); they set ``lr`` at each step.
 
@@ -245,6 +250,10 @@ class SGD(Solver):
     >>> w.round(6)     # v1 = -0.1, w1 = 0.9; v2 = -0.05 - 0.09, w2 = 0.76
     array([0.76])
     """
+
+    # An L1 penalty is applied as a proximal (soft-thresholding) step after each
+    # update, which zeroes weights exactly (skneural.regularizers).
+    proximal_l1 = True
 
     def __init__(self, learning_rate_init=0.001, momentum=0.9, nesterovs_momentum=True):
         self.learning_rate_init = learning_rate_init
