@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 __all__ = ["ENABLED", "adam_update", "sgd_update", "add_scaled", "bias_relu",
-           "relu_backward"]
+           "relu_backward", "softmax_cross_entropy"]
 
 ENABLED = False
 if os.environ.get("SKNEURAL_JIT", "1").strip().lower() not in ("0", "false", "no",
@@ -33,8 +33,13 @@ def usable(*arrays):
     if not ENABLED:
         return False
     dtype = arrays[0].dtype
-    return all(type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous
-               for a in arrays) and dtype in (np.float32, np.float64)
+    if dtype.char not in "fd":  # float32, float64
+        return False
+    for array in arrays:  # a plain loop: this runs several times per step
+        if (type(array) is not np.ndarray or array.dtype != dtype
+                or not array.flags.c_contiguous):
+            return False
+    return True
 
 
 if ENABLED:
@@ -86,6 +91,35 @@ if ENABLED:
             for j in range(k):
                 # delta * (output > 0), as NumPy: a NaN delta stays NaN.
                 delta[i, j] *= 1.0 if output[i, j] > 0 else 0.0
+
+
+    @_jit
+    def _softmax_cross_entropy(y, raw, gradient, per_sample):
+        n, k = raw.shape
+        for i in range(n):
+            top = raw[i, 0]
+            for j in range(1, k):
+                if raw[i, j] > top:
+                    top = raw[i, j]
+            y_dot, norm, y_sum = 0.0, 0.0, 0.0
+            for j in range(k):  # gradient may be raw itself: raw[i, j] is read first
+                shifted = raw[i, j] - top
+                y_dot += y[i, j] * shifted
+                y_sum += y[i, j]
+                e = np.exp(shifted)
+                gradient[i, j] = e
+                norm += e
+            per_sample[i] = np.log(norm) * y_sum - y_dot
+            for j in range(k):
+                gradient[i, j] = gradient[i, j] / norm * y_sum - y[i, j]
+
+
+def softmax_cross_entropy(y, raw, gradient):
+    """The softmax cross-entropy's per-sample values (returned) and its gradient
+    (into ``gradient``, which may be ``raw``), row by row in one pass each."""
+    per_sample = np.empty(raw.shape[0], dtype=raw.dtype)
+    _softmax_cross_entropy(y, raw, gradient, per_sample)
+    return per_sample
 
 
 def adam_update(params, grad, m, v, beta_1, beta_2, lr_t, epsilon):

@@ -30,6 +30,7 @@ from numbers import Real
 import numpy as np
 from scipy.special import expit, xlogy
 
+from . import _jit
 from . import activations as _activations
 from ._registry import Registry
 
@@ -142,6 +143,8 @@ def _log_loss(y, raw, gradient):
     # Softmax cross-entropy via log-sum-exp, computed in the gradient buffer (which
     # may be ``raw`` itself): with s = r - max(r), the loss is
     # log(sum(exp(s))) * sum(y) - <y, s> and its gradient softmax(r) * sum(y) - y.
+    if raw.ndim == 2 and _jit.usable(y, raw, gradient):  # one compiled pass per row
+        return _jit.softmax_cross_entropy(y, raw, gradient)
     np.subtract(raw, np.maximum.reduce(raw, axis=1, keepdims=True), out=gradient)
     y_dot_shifted = np.einsum("ij,ij->i", y, gradient)
     np.exp(gradient, out=gradient)

@@ -130,3 +130,23 @@ def test_regressor_with_l2_through_the_fused_penalty(numpy_only):
     numpy_only(True)
     np.testing.assert_allclose(fit().coefs_[0], reference.coefs_[0], rtol=1e-12)
     assert network_module._jit is _jit
+
+
+@pytest.mark.parametrize("aliased", [False, True])
+def test_softmax_cross_entropy_kernel_equals_numpy(aliased, numpy_only):
+    from skneural import losses
+
+    rng = np.random.RandomState(3)
+    raw = rng.normal(scale=30, size=(50, 7))
+    y = np.eye(7)[rng.randint(7, size=50)]
+    y[0] = 0.5 * y[0]                       # a row that does not sum to 1
+    loss = losses.get("log_loss")
+    numpy_only(False)
+    reference_gradient = np.empty_like(raw)
+    reference = loss.loss_gradient(y, raw.copy(), reference_gradient)
+    numpy_only(True)
+    work = raw.copy()
+    gradient = work if aliased else np.empty_like(raw)
+    per_sample = loss.loss_gradient(y, work, gradient)
+    np.testing.assert_allclose(per_sample, reference, rtol=1e-12)
+    np.testing.assert_allclose(gradient, reference_gradient, rtol=1e-12, atol=1e-15)
