@@ -186,7 +186,27 @@ def mlp_epoch(estimator_class, X, y, hidden_layer_sizes, batch_size, **params):
     return model, lambda: model.partial_fit(X, y)
 
 
-class TorchMLPClassifier:
+class PeerMixin:
+    """``fit`` / ``partial_fit`` / ``score`` of the peers: a subclass defines
+    ``_build(X, classes)``, ``_epochs(X, y, n_epochs)``, ``predict`` and
+    ``_fitted_attribute`` (what ``_build`` sets)."""
+
+    def fit(self, X, y, n_epochs=200):
+        """Fresh weights, then ``n_epochs`` epochs."""
+        self._build(X, y)
+        return self._epochs(X, y, n_epochs)
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch (the first call builds the model)."""
+        if not hasattr(self, self._fitted_attribute):
+            self._build(X, y if classes is None else classes)
+        return self._epochs(X, y, 1)
+
+    def score(self, X, y):
+        return float(np.mean(self.predict(X) == y))
+
+
+class TorchMLPClassifier(PeerMixin):
     """The PyTorch peer: an ``nn.Sequential`` of ``Linear`` + ``ReLU`` layers.
 
     Trained like scikit-learn's ``MLPClassifier(solver="adam")``: mean cross-entropy
@@ -200,6 +220,8 @@ class TorchMLPClassifier:
     The model runs in the input's dtype; ``torch.from_numpy`` shares memory, so no
     copy of X is made.
     """
+
+    _fitted_attribute = "model_"
 
     def __init__(self, hidden_layer_sizes=(100,), *, batch_size=200,
                  learning_rate_init=1e-3, random_state=0):
@@ -241,25 +263,12 @@ class TorchMLPClassifier:
                 self.optimizer_.step()
         return self
 
-    def fit(self, X, y, n_epochs=200):
-        """Fresh weights, then ``n_epochs`` epochs."""
-        self._build(X, y)
-        return self._epochs(X, y, n_epochs)
-
-    def partial_fit(self, X, y, classes=None):
-        """One epoch (the first call builds the model)."""
-        if not hasattr(self, "model_"):
-            self._build(X, y if classes is None else classes)
-        return self._epochs(X, y, 1)
-
     def predict(self, X):
         torch = import_torch()
         with torch.inference_mode():
             raw = self.model_(torch.from_numpy(X))
         return self.classes_[raw.argmax(dim=1).numpy()]
 
-    def score(self, X, y):
-        return float(np.mean(self.predict(X) == y))
 
 
 def torch_epoch(X, y, hidden_layer_sizes, batch_size):

@@ -11,6 +11,7 @@ drawn with NumPy so the seed means the same as elsewhere.
 """
 
 import numpy as np
+from _common import PeerMixin
 
 
 def jax_available():
@@ -50,8 +51,10 @@ def _make_step():
     return jax.jit(step, donate_argnums=(0, 1, 2))
 
 
-class JaxMLPClassifier:
+class JaxMLPClassifier(PeerMixin):
     """``fit(X, y, n_epochs)`` / ``partial_fit`` / ``predict`` like the other peers."""
+
+    _fitted_attribute = "params_"
 
     def __init__(self, hidden_layer_sizes=(100,), *, batch_size=200,
                  learning_rate_init=1e-3, random_state=0):
@@ -107,17 +110,6 @@ class JaxMLPClassifier:
         self.params_, self.m_, self.v_, self.t_ = params, m, v, t
         return self
 
-    def fit(self, X, y, n_epochs=200):
-        """Fresh weights, then ``n_epochs`` epochs."""
-        self._build(X, y)
-        return self._epochs(X, y, n_epochs)
-
-    def partial_fit(self, X, y, classes=None):
-        """One epoch (the first call builds the model)."""
-        if not hasattr(self, "params_"):
-            self._build(X, y if classes is None else classes)
-        return self._epochs(X, y, 1)
-
     def predict(self, X):
         out = np.asarray(X)
         for i, (W, b) in enumerate(self.params_):
@@ -126,8 +118,6 @@ class JaxMLPClassifier:
                 out = np.maximum(out, 0)
         return self.classes_[out.argmax(axis=1)]
 
-    def score(self, X, y):
-        return float(np.mean(self.predict(X) == y))
 
 
 def jax_epoch(X, y, hidden_layer_sizes, batch_size):

@@ -761,7 +761,7 @@ def _relu_derivative(output, delta, preactivation=None):
     if _jit.usable(delta, output):
         _jit.relu_backward(delta, output)  # one fused pass
     else:
-        np.multiply(delta, output > 0, out=delta)
+        _activations.relu_derivative(output, delta)
 
 
 def _layout(shapes):
