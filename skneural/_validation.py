@@ -118,7 +118,23 @@ def make_validation(estimator, network, X_val, y_val, y_val_labels, sw_val):
         score = negated_loss
     else:
         scorer = check_scoring(estimator, scoring)
+        labels, weights = _scorer_arrays(X_val, y_val_labels, sw_val)
 
         def score(raw, loss):  # a scorer needs the estimator (coefs_ are views)
-            return scorer(estimator, X_val, y_val_labels, sample_weight=sw_val)
+            return float(scorer(estimator, X_val, labels, sample_weight=weights))
     return Validation(network, X_val, y_val, sw_val, score)
+
+
+def _scorer_arrays(X_val, y_val_labels, sw_val):
+    """The validation labels and weights in ``X_val``'s namespace and on its device,
+    where ``predict`` answers, so a scorer's metric (which follows scikit-learn's
+    array-API rules) sees one namespace. String labels stay NumPy, as ``predict``
+    then answers in NumPy."""
+    if is_numpy_array(X_val) or hasattr(X_val, "tocsr"):
+        return y_val_labels, sw_val
+    xp, device = array_namespace(X_val), X_val.device
+    if y_val_labels.dtype.kind in "biuf":
+        y_val_labels = from_host(y_val_labels, xp, device)
+    if sw_val is not None:
+        sw_val = from_host(np.asarray(sw_val), xp, device)
+    return y_val_labels, sw_val

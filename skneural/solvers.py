@@ -912,9 +912,8 @@ class VSGD(Solver):
         return state
 
     def step(self, params, grad_fn, state, learning_rate=None):
-        if type(params) is not np.ndarray:
-            raise TypeError("solver='vsgd' trains on NumPy arrays only; with "
-                            "array_api_dispatch, use another solver or NumPy input.")
+        if type(params) is not np.ndarray:  # another Array API namespace
+            return self._step_xp(params, grad_fn, state)
         loss, grad = grad_fn(params)
         g = grad.copy()  # grad_fn reuses its buffer
         delta = g.copy() if state["t"] == 0 else state["g_bar"].copy()
@@ -936,6 +935,46 @@ class VSGD(Solver):
         tau += 1.0
         eta *= g
         params -= eta
+        return state, loss
+
+    def _step_xp(self, params, grad_fn, state):
+        """:meth:`step` in ``params``' namespace, without in-place array updates."""
+        xp = array_namespace(params)
+        epsilon = float(self.epsilon)
+        loss, grad = grad_fn(params)
+        g = xp.asarray(grad, copy=True)  # grad_fn may reuse its buffer
+        delta = g if state["t"] == 0 else state["g_bar"]
+        delta = xp.copysign(xp.clip(xp.abs(delta), min=epsilon), delta)
+        _, shifted = grad_fn(params + delta)
+        h = xp.abs(g - shifted) / xp.abs(delta)
+        state["t"] += 1
+        names = ("g_bar", "v_bar", "h_bar", "vh_bar")
+        values = (g, g * g, h, h * h)
+        if not bool(xp.any(state["tau"] != 0)):  # the slow start
+            weight = 1.0 / state["t"]
+            for name, value in zip(names, values, strict=True):
+                state[name] = state[name] + weight * (value - state[name])
+            if state["t"] >= self.init_batches:
+                factor = self._slow_start_factor(params.shape[0])
+                state["v_bar"] = state["v_bar"] * factor
+                state["h_bar"] = state["h_bar"] * factor
+                state["vh_bar"] = state["vh_bar"] * factor**2
+                state["tau"] = xp.ones_like(state["tau"]) * 2.0
+            return state, loss
+        g_bar, v_bar, h_bar, vh_bar = (state[name] for name in names)
+        tau = state["tau"]
+        if self.outlier_threshold is not None:
+            k2 = float(self.outlier_threshold) ** 2
+            outlier = ((g - g_bar) ** 2 > k2 * (v_bar - g_bar**2)) | (
+                (h - h_bar) ** 2 > k2 * (vh_bar - h_bar**2))
+            tau = tau + xp.astype(outlier, tau.dtype)
+        weight = 1.0 / tau
+        for name, value in zip(names, values, strict=True):
+            state[name] = state[name] + weight * (value - state[name])
+        ratio = state["g_bar"] ** 2 / (state["v_bar"] + epsilon)
+        eta = state["h_bar"] / (state["vh_bar"] + epsilon) * ratio
+        state["tau"] = tau * (1.0 - ratio) + 1.0
+        params -= eta * g
         return state, loss
 
     def _slow_start_step(self, state, g, h, n_params):

@@ -26,8 +26,20 @@ NAMESPACES = {
     "strict-device1": (xps, xps.Device("device1")),
     "torch-cpu": (torch, "cpu"),
 }
+# On a machine with a CUDA GPU (benchmarks/gpu_check.sh), the same tests run there.
+if torch.cuda.is_available():
+    NAMESPACES["torch-cuda"] = (torch, "cuda")
+try:
+    import cupy
+
+    if cupy.cuda.runtime.getDeviceCount() > 0:
+        from sklearn.externals.array_api_compat import cupy as cupy_xp
+
+        NAMESPACES["cupy"] = (cupy_xp, cupy.cuda.Device(0))
+except Exception:  # no CuPy, or no device: CI's case
+    pass
 STEP_SOLVERS = ["sgd", "momentum", "nesterov", "adaptive_gains", "rmsprop", "rprop",
-                "rprop+", "rprop-", "irprop+", "irprop-", "adam"]
+                "rprop+", "rprop-", "irprop+", "irprop-", "adam", "vsgd"]
 SOLVERS = STEP_SOLVERS + ["lbfgs", "cg"]
 TOLERANCE = {"float64": 1e-8, "float32": 1e-4}
 
@@ -288,3 +300,73 @@ def test_views_of_the_flat_buffer():
         view = xp.reshape(params[2:8], (2, 3))
         params += 1.0
         assert float(xp.sum(view)) == 6.0, namespace
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_vsgd_generic_step_follows_the_numpy_one(namespace):
+    # vSGD's rule on its own, past the slow start, on noisy gradients of a quadratic
+    # whose noise makes the outlier test fire: every statistic and the weights follow
+    # the in-place NumPy step (tests/test_vsgd.py checks that one against the papers).
+    from skneural.solvers import VSGD
+    rng = np.random.RandomState(0)
+    curvature = rng.uniform(0.5, 3.0, 40)
+    noise = rng.standard_t(2, size=(60, 40))  # heavy tails: outliers
+
+    def gradients(host):
+        step = [0]
+
+        def grad_fn(w):
+            value = to_numpy(w) if not host else w
+            g = curvature * value + noise[step[0] // 2]
+            step[0] += 1
+            return float(0.5 * curvature @ value**2), (g if host else on(namespace, g))
+        return grad_fn
+
+    solver = VSGD(init_batches=5)
+    w = rng.normal(size=40)
+    w_xp = on(namespace, w.copy())  # asarray may share memory
+    state, state_xp = solver.init(w), solver.init(w)
+    state_xp = {k: on(namespace, v) if isinstance(v, np.ndarray) else v
+                for k, v in state_xp.items()}
+    grad_fn, grad_fn_xp = gradients(True), gradients(False)
+    outliers = 0
+    for _ in range(30):
+        tau_before = state["tau"].copy()
+        state, _ = solver.step(w, grad_fn, state)
+        state_xp, _ = solver.step(w_xp, grad_fn_xp, state_xp)
+        outliers += np.sum(state["tau"] > tau_before + 1)  # memory lengthened
+    assert outliers > 0
+    np.testing.assert_allclose(to_numpy(w_xp), w, rtol=1e-12)
+    for name in ("g_bar", "v_bar", "h_bar", "vh_bar", "tau"):
+        np.testing.assert_allclose(to_numpy(state_xp[name]), state[name], rtol=1e-12)
+
+
+@pytest.mark.parametrize("namespace", ["strict-device1", "torch-cpu"])
+@pytest.mark.parametrize("scoring", ["loss", "accuracy", "balanced_accuracy",
+                                     "neg_log_loss", "f1_macro"])
+def test_early_stopping_scorers_on_device_data(classification, namespace, scoring):
+    # A scorer calls predict on the device's validation rows: the labels and weights
+    # it compares with are moved there too, and the scores are the NumPy fit's.
+    X, y = classification
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    params = dict(hidden_layer_sizes=(6,), max_iter=6, early_stopping=True,
+                  n_iter_no_change=50, random_state=0, scoring=scoring)
+    reference = MLPClassifier(**params).fit(X, y, sample_weight=weights)
+    with config_context(array_api_dispatch=True):
+        model = MLPClassifier(**params).fit(*on(namespace, X, y, weights))
+    assert all(type(score) is float for score in model.validation_scores_)
+    np.testing.assert_allclose(model.validation_scores_, reference.validation_scores_,
+                               rtol=1e-6)
+    assert model.best_validation_score_ == max(model.validation_scores_)
+
+
+def test_early_stopping_scorer_with_string_labels_on_device(classification):
+    X, y = classification
+    labels = np.array(["ant", "bee", "cat"])[y]
+    params = dict(hidden_layer_sizes=(6,), max_iter=4, early_stopping=True,
+                  n_iter_no_change=50, random_state=0, scoring="balanced_accuracy")
+    reference = MLPClassifier(**params).fit(X, labels)
+    with config_context(array_api_dispatch=True):
+        model = MLPClassifier(**params).fit(on("torch-cpu", X), labels)
+    np.testing.assert_allclose(model.validation_scores_, reference.validation_scores_,
+                               rtol=1e-6)
