@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-__all__ = ["ENABLED", "adam_update", "sgd_update", "add_scaled", "bias_relu",
+__all__ = ["ENABLED", "adam_update", "sgd_update", "add_scaled_divide", "bias_relu",
            "relu_backward", "softmax_cross_entropy"]
 
 ENABLED = False
@@ -71,9 +71,9 @@ if ENABLED:
                 params[i] += vi
 
     @_jit
-    def _add_scaled(target, source, scale):
+    def _add_scaled_divide(target, source, scale, divisor):
         for i in range(target.shape[0]):
-            target[i] += scale * source[i]
+            target[i] = (target[i] + scale * source[i]) / divisor
 
     @_jit
     def _bias_relu(out, bias):
@@ -136,9 +136,10 @@ def sgd_update(params, grad, velocity, learning_rate, momentum, nesterov):
     _sgd(params, grad, velocity, c(learning_rate), c(momentum), bool(nesterov))
 
 
-def add_scaled(target, source, scale):
-    """``target += scale * source`` in one pass."""
-    _add_scaled(target, source, target.dtype.type(scale))
+def add_scaled_divide(target, source, scale, divisor):
+    """``target = (target + scale * source) / divisor`` in one pass."""
+    c = target.dtype.type
+    _add_scaled_divide(target, source, c(scale), c(divisor))
 
 
 def bias_relu(out, bias):

@@ -258,7 +258,8 @@ class Trainer:
         if self.early_stopping and state.best_params is not None:
             params[...] = state.best_params
             record.restored_epoch = record.best_epoch
-        if record.stop_reason == "diverged":
+        overflow = getattr(self, "overflow", None)
+        if record.stop_reason == "diverged" or (overflow is not None and overflow.seen):
             _check_outputs_finite(self.network, params, X)
         return state
 
@@ -362,8 +363,10 @@ class Trainer:
             state.sample_order = state.sample_order[rng.permutation(n_samples)]
         total, skipped, proximal = 0.0, 0, self._proximal
         # Overflow is expected when training diverges; the guard reports it with its
-        # cause instead of numpy's generic warnings.
-        with np.errstate(over="ignore", invalid="ignore"):
+        # cause instead of numpy's generic warnings. It is noted, so that a fit whose
+        # last epoch overflowed is checked for finite outputs (``run``).
+        self.overflow = _Overflow()
+        with np.errstate(over="call", invalid="call", call=self.overflow):
             for start in range(0, n_samples, batch_size):
                 stop = min(start + batch_size, n_samples)
                 batch = (state.sample_order[start:stop] if self.shuffle
@@ -604,10 +607,11 @@ class Trainer:
         network.constrain(params)
         record.n_iter = min(int(getattr(result, "nit", len(record.loss_curve))),
                             self.max_iter)
-        with np.errstate(over="ignore", invalid="ignore"):
+        overflow = _Overflow()
+        with np.errstate(over="call", invalid="call", call=overflow):
             record.loss = float(network.loss_gradient(params, X, y, sample_weight,
                                                       rng=state.rng)[0])
-        if not np.isfinite(record.loss):
+        if not np.isfinite(record.loss) or overflow.seen:
             _check_outputs_finite(network, params, X)
         if record.stop_reason is None:
             record.stop_reason = ("converged" if result.success
@@ -797,17 +801,41 @@ def _initial_loss(network, params, X, y, sample_weight, n_rows=2048):
                               chunk_size=256)
 
 
-def _check_outputs_finite(network, params, X, chunk_size=2048):
-    """Raise ValueError unless the network's raw outputs on ``X`` are all finite.
+class _Overflow:
+    """An ``np.errstate(call=...)`` handler that notes that a floating-point
+    overflow or invalid operation happened, instead of warning."""
 
-    Run after training that ended in a non-finite loss, so that no fitted model
-    predicts NaN or inf on its own training data (scikit-learn refuses such fits too).
+    seen = False
+
+    def __call__(self, kind, flag):
+        self.seen = True
+
+
+def _all_finite(arrays):
+    for array in arrays:
+        if isinstance(array, np.ndarray):
+            if not np.isfinite(array).all():
+                return False
+        else:
+            xp = array_namespace(array)
+            if not bool(xp.all(xp.isfinite(array))):
+                return False
+    return True
+
+
+def _check_outputs_finite(network, params, X, chunk_size=2048):
+    """Raise ValueError unless every layer's outputs on ``X`` are finite.
+
+    Run after training that ended in a non-finite loss, diverged, or overflowed
+    somewhere in its last epoch (a hidden ``exp`` unit, say, whose ``inf`` a capped
+    link would hide from the loss), so that no fitted model predicts NaN or inf,
+    or overflows, on its own training data (scikit-learn refuses such fits too).
     """
-    coefs, intercepts = network.unpack(params)
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, X.shape[0], chunk_size):
             rows = _as_dtype(X[start:start + chunk_size], network.dtype)
-            if not np.isfinite(network.predict_raw(coefs, intercepts, rows)).all():
+            tape = network.forward(params, rows, training=False)
+            if not _all_finite(tape.activations[1:]):
                 scale = abs(X).max()
                 raise ValueError(
                     "Training ended with weights whose outputs on the training data "

@@ -105,8 +105,7 @@ class ClusterNetwork:
             weight_sum += chunk_weight
             grad += chunk_grad
         # As Network.backward: the penalty once, everything over the weight sum.
-        total += self.network._add_penalty(params, grad)
-        grad /= weight_sum
+        total += self.network._add_penalty(params, grad, weight_sum)
         return total / weight_sum, grad
 
 

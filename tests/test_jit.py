@@ -80,8 +80,8 @@ def test_elementwise_kernels_keep_numpy_semantics():
     _jit.relu_backward(delta, output)
     np.testing.assert_array_equal(delta, expected)      # NaN * 0 is NaN, as NumPy
     target, source = rng.normal(size=9), rng.normal(size=9)
-    expected = target + 0.3 * source
-    _jit.add_scaled(target, source, 0.3)
+    expected = (target + 0.3 * source) / 7.0
+    _jit.add_scaled_divide(target, source, 0.3, 7.0)
     np.testing.assert_allclose(target, expected, rtol=1e-15)
 
 

@@ -173,6 +173,24 @@ def test_sgd_on_1e300_refuses_instead_of_predicting_nan():
         MLPClassifier(solver="sgd", max_iter=20, random_state=0).fit(X, y)
 
 
+@pytest.mark.parametrize("solver", ["cg", "lbfgs", "adam", "sgd", "rprop"])
+def test_overflowing_hidden_units_are_refused_even_when_the_link_caps_the_output(
+        solver):
+    # Found by the long hypothesis profile: exp hidden units overflow to inf on the
+    # training data, the Poisson link caps the output, the loss stays finite, and
+    # predict then leaked numpy's "overflow encountered in exp". Such a fit is
+    # refused like any other whose outputs on its training data are not finite.
+    X = np.array([[0.0, 2218.0]] * 7)
+    y = np.random.RandomState(0).poisson(3, len(X)).astype(float)
+    model = MLPRegressor((3,), activation="exp", loss="poisson", solver=solver,
+                         max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="too large.*preprocess"):
+            model.fit(X, y)
+
+
 # -- 6. concurrency ----------------------------------------------------------------------
 
 
