@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-__all__ = ["ENABLED", "adam_update", "sgd_update", "add_scaled_divide", "bias_relu",
+__all__ = ["ENABLED", "adam_update", "sgd_update", "penalize_divide", "bias_relu",
            "relu_backward", "softmax_cross_entropy"]
 
 ENABLED = False
@@ -71,9 +71,11 @@ if ENABLED:
                 params[i] += vi
 
     @_jit
-    def _add_scaled_divide(target, source, scale, divisor):
-        for i in range(target.shape[0]):
-            target[i] = (target[i] + scale * source[i]) / divisor
+    def _penalize_divide(grad, params, n_coefs, scale, divisor):
+        for i in range(n_coefs):
+            grad[i] = (grad[i] + scale * params[i]) / divisor
+        for i in range(n_coefs, grad.shape[0]):
+            grad[i] = grad[i] / divisor
 
     @_jit
     def _bias_relu(out, bias):
@@ -94,32 +96,44 @@ if ENABLED:
 
 
     @_jit
-    def _softmax_cross_entropy(y, raw, gradient, per_sample):
+    def _softmax_shift(y, raw, shifted, y_dot, y_sum):
         n, k = raw.shape
         for i in range(n):
             top = raw[i, 0]
             for j in range(1, k):
                 if raw[i, j] > top:
                     top = raw[i, j]
-            y_dot, norm, y_sum = 0.0, 0.0, 0.0
-            for j in range(k):  # gradient may be raw itself: raw[i, j] is read first
-                shifted = raw[i, j] - top
-                y_dot += y[i, j] * shifted
-                y_sum += y[i, j]
-                e = np.exp(shifted)
-                gradient[i, j] = e
-                norm += e
-            per_sample[i] = np.log(norm) * y_sum - y_dot
+            dot, total = 0.0, 0.0
+            for j in range(k):  # shifted may be raw itself: raw[i, j] is read first
+                value = raw[i, j] - top
+                dot += y[i, j] * value
+                total += y[i, j]
+                shifted[i, j] = value
+            y_dot[i] = dot
+            y_sum[i] = total
+
+    @_jit
+    def _softmax_finish(y, exp_shifted, y_dot, y_sum, per_sample):
+        n, k = exp_shifted.shape
+        for i in range(n):
+            norm = 0.0
             for j in range(k):
-                gradient[i, j] = gradient[i, j] / norm * y_sum - y[i, j]
+                norm += exp_shifted[i, j]
+            per_sample[i] = np.log(norm) * y_sum[i] - y_dot[i]
+            for j in range(k):
+                exp_shifted[i, j] = exp_shifted[i, j] / norm * y_sum[i] - y[i, j]
 
 
 def softmax_cross_entropy(y, raw, gradient):
     """The softmax cross-entropy's per-sample values (returned) and its gradient
-    (into ``gradient``, which may be ``raw``), row by row in one pass each."""
-    per_sample = np.empty(raw.shape[0], dtype=raw.dtype)
-    _softmax_cross_entropy(y, raw, gradient, per_sample)
-    return per_sample
+    (into ``gradient``, which may be ``raw``): one compiled pass per row before and
+    after NumPy's vectorized ``exp`` (numba's scalar ``exp`` is several times
+    slower)."""
+    rows = np.empty((3, raw.shape[0]), dtype=raw.dtype)
+    _softmax_shift(y, raw, gradient, rows[0], rows[1])
+    np.exp(gradient, out=gradient)
+    _softmax_finish(y, gradient, rows[0], rows[1], rows[2])
+    return rows[2]
 
 
 def adam_update(params, grad, m, v, beta_1, beta_2, lr_t, epsilon):
@@ -136,10 +150,11 @@ def sgd_update(params, grad, velocity, learning_rate, momentum, nesterov):
     _sgd(params, grad, velocity, c(learning_rate), c(momentum), bool(nesterov))
 
 
-def add_scaled_divide(target, source, scale, divisor):
-    """``target = (target + scale * source) / divisor`` in one pass."""
-    c = target.dtype.type
-    _add_scaled_divide(target, source, c(scale), c(divisor))
+def penalize_divide(grad, params, n_coefs, scale, divisor):
+    """``grad[:n_coefs] = (grad[:n_coefs] + scale * params[:n_coefs]) / divisor`` and
+    ``grad[n_coefs:] /= divisor``, in one pass."""
+    c = grad.dtype.type
+    _penalize_divide(grad, params, n_coefs, c(scale), c(divisor))
 
 
 def bias_relu(out, bias):

@@ -253,6 +253,9 @@ class Trainer:
             self.schedule.start(state.schedule,
                                 lambda: training_objective(self.network, params, *data))
         self._proximal = self._proximal_l1()
+        # The encoded targets in the network's dtype once, not per batch (X is cast
+        # per batch: with training_dtype, a cast copy of X could be large).
+        data = (X, _as_dtype(data[1], self.network.dtype), *data[2:])
         with _blas_threads_for(self.network, batch_size):
             self._epochs(state, params, data, validation, batch_size, incremental)
         if self.early_stopping and state.best_params is not None:
@@ -376,7 +379,7 @@ class Trainer:
                     skipped += stop - start  # all weights 0: no step at all
                     continue
                 X_batch = _as_dtype(X[batch], network.dtype)
-                y_batch = _as_dtype(y[batch], network.dtype)
+                y_batch = y[batch]
 
                 def grad_fn(p, X_batch=X_batch, y_batch=y_batch, sw_batch=sw_batch):
                     return network.loss_gradient(p, X_batch, y_batch, sw_batch, grad,

@@ -368,7 +368,7 @@ class Network:
 
         for i in range(len(coefs) - 1, -1, -1):
             inputs = activations[i]
-            if sp.issparse(inputs):
+            if type(inputs) is not np.ndarray and sp.issparse(inputs):
                 grad_coefs[i][...] = inputs.T @ delta
             else:
                 np.dot(inputs.T, delta, out=grad_coefs[i])
@@ -571,9 +571,8 @@ class Network:
         l1 = self.alpha * self.l1_ratio
         if l1 and self.l1_subgradient:
             grad_weights += l1 * np.sign(weights)
-        if l2 and _jit.usable(grad_weights, weights):  # one fused pass
-            _jit.add_scaled_divide(grad_weights, weights, l2, weight_sum)
-            grad[self.n_coefs:] /= weight_sum
+        if l2 and _jit.usable(grad, params):  # one fused pass
+            _jit.penalize_divide(grad, params, self.n_coefs, l2, weight_sum)
             return self.penalty_value(params)
         if l2 > 1e-100:
             # g + l2 * w as l2 * (g / l2 + w): in place, no weight-sized temporary.
@@ -782,7 +781,7 @@ def _layout(shapes):
 
 def _product(inputs, coef, out=None):
     """``inputs @ coef``, into ``out`` when given."""
-    if sp.issparse(inputs):
+    if type(inputs) is not np.ndarray and sp.issparse(inputs):
         product = inputs @ coef
         if out is None:
             return np.asarray(product)

@@ -79,10 +79,10 @@ def test_elementwise_kernels_keep_numpy_semantics():
     expected = delta * (output > 0)
     _jit.relu_backward(delta, output)
     np.testing.assert_array_equal(delta, expected)      # NaN * 0 is NaN, as NumPy
-    target, source = rng.normal(size=9), rng.normal(size=9)
-    expected = (target + 0.3 * source) / 7.0
-    _jit.add_scaled_divide(target, source, 0.3, 7.0)
-    np.testing.assert_allclose(target, expected, rtol=1e-15)
+    grad, params = rng.normal(size=9), rng.normal(size=9)
+    expected = np.append(grad[:6] + 0.3 * params[:6], grad[6:]) / 7.0
+    _jit.penalize_divide(grad, params, 6, 0.3, 7.0)
+    np.testing.assert_allclose(grad, expected, rtol=1e-15)
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "nesterov", "momentum"])
