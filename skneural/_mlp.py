@@ -449,6 +449,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     "`y` has classes not in `self.classes_`. `self.classes_` has "
                     f"{known}. 'y' has {classes}."
                 )
+            if self._label_binarizer.y_type_ in ("binary", "multiclass"):
+                encoded = _one_hot(y, known)
+                if encoded is not None:
+                    return X, encoded
         y = self._label_binarizer.transform(y).astype(bool)
         return X, y
 
@@ -772,3 +776,20 @@ default='squared_error'
         y_val = check_array(y_val, ensure_2d=False, dtype=(np.float64, np.float32),
                             input_name="y_val")
         return y_val, (y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val)
+
+
+def _one_hot(y, classes):
+    """``LabelBinarizer(classes).transform(y).astype(bool)`` for numeric 1-D labels
+    known to be among the sorted ``classes`` (one column for two classes), without
+    its two passes of ``type_of_target``: a ``partial_fit`` epoch encodes all of
+    ``y``. None where this shortcut does not apply."""
+    if y.ndim != 1 or y.dtype.kind not in "biuf" or classes.dtype.kind not in "biuf":
+        return None
+    index = np.searchsorted(classes, y)
+    if not np.array_equal(classes[np.minimum(index, len(classes) - 1)], y):
+        return None
+    if len(classes) == 2:
+        return (index == 1)[:, None]
+    encoded = np.zeros((len(y), len(classes)), dtype=bool)
+    encoded[np.arange(len(y)), index] = True
+    return encoded

@@ -432,3 +432,26 @@ def test_training_dtype_float32_trains_float64_input_in_float32(digits):
     lbfgs = MLPClassifier((8,), solver="lbfgs", max_iter=20, random_state=0,
                           training_dtype="float32").fit(X64, y)
     assert lbfgs.coefs_[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("classes, y", [
+    (np.array([0, 1]), np.array([1, 0, 0, 1, 1])),
+    (np.array([-1, 4]), np.array([4, 4, 4])),  # one class present, two known
+    (np.array([0, 1, 2]), np.array([2, 0, 1, 1])),
+    (np.array([1.0, 2.0, 7.0, 9.0]), np.array([9.0, 1.0, 1.0])),  # a subset
+    (np.array([3, 5, 8]), np.array([5.0, 8.0, 3.0])),  # float labels, int classes
+    (np.array([False, True]), np.array([True, False, True])),
+])
+def test_partial_fit_label_shortcut_equals_label_binarizer(classes, y):
+    from sklearn.preprocessing import LabelBinarizer
+
+    from skneural._mlp import _one_hot
+    expected = LabelBinarizer().fit(classes).transform(y).astype(bool)
+    np.testing.assert_array_equal(_one_hot(y, classes), expected)
+
+
+def test_partial_fit_label_shortcut_declines_what_it_cannot_encode():
+    from skneural._mlp import _one_hot
+    assert _one_hot(np.array(["a", "b"]), np.array(["a", "b"])) is None
+    assert _one_hot(np.array([0, 3]), np.array([0, 1, 2])) is None  # unknown label
+    assert _one_hot(np.array([[0], [1]]), np.array([0, 1])) is None
