@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._array_api import array_namespace, copy_array, from_host, to_host
+from ._array_api import all_finite, array_namespace, copy_array, from_host, to_host
 from .regularizers import ProximalL1, split_minimize
 from .schedules import Schedule
 
@@ -814,18 +814,6 @@ class _Overflow:
         self.seen = True
 
 
-def _all_finite(arrays):
-    for array in arrays:
-        if isinstance(array, np.ndarray):
-            if not np.isfinite(array).all():
-                return False
-        else:
-            xp = array_namespace(array)
-            if not bool(xp.all(xp.isfinite(array))):
-                return False
-    return True
-
-
 def _check_outputs_finite(network, params, X, chunk_size=2048):
     """Raise ValueError unless every layer's outputs on ``X`` are finite.
 
@@ -838,7 +826,7 @@ def _check_outputs_finite(network, params, X, chunk_size=2048):
         for start in range(0, X.shape[0], chunk_size):
             rows = _as_dtype(X[start:start + chunk_size], network.dtype)
             tape = network.forward(params, rows, training=False)
-            if not _all_finite(tape.activations[1:]):
+            if not all(all_finite(out) for out in tape.activations[1:]):
                 scale = abs(X).max()
                 raise ValueError(
                     "Training ended with weights whose outputs on the training data "
