@@ -191,6 +191,13 @@ class PeerMixin:
     ``_build(X, classes)``, ``_epochs(X, y, n_epochs)``, ``predict`` and
     ``_fitted_attribute`` (what ``_build`` sets)."""
 
+    def __init__(self, hidden_layer_sizes=(100,), *, batch_size=200,
+                 learning_rate_init=1e-3, random_state=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.random_state = random_state
+
     def fit(self, X, y, n_epochs=200):
         """Fresh weights, then ``n_epochs`` epochs."""
         self._build(X, y)
@@ -222,13 +229,6 @@ class TorchMLPClassifier(PeerMixin):
     """
 
     _fitted_attribute = "model_"
-
-    def __init__(self, hidden_layer_sizes=(100,), *, batch_size=200,
-                 learning_rate_init=1e-3, random_state=0):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.random_state = random_state
 
     def _build(self, X, classes):
         torch = import_torch()

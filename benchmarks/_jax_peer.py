@@ -56,13 +56,6 @@ class JaxMLPClassifier(PeerMixin):
 
     _fitted_attribute = "params_"
 
-    def __init__(self, hidden_layer_sizes=(100,), *, batch_size=200,
-                 learning_rate_init=1e-3, random_state=0):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.random_state = random_state
-
     def _build(self, X, classes):
         import jax
         import jax.numpy as jnp

@@ -256,13 +256,13 @@ class Trainer:
         # The encoded targets in the network's dtype once, not per batch (X is cast
         # per batch: with training_dtype, a cast copy of X could be large).
         data = (X, _as_dtype(data[1], self.network.dtype), *data[2:])
+        self.overflow = _Overflow()  # reset by each NumPy epoch (see _epoch)
         with _blas_threads_for(self.network, batch_size):
             self._epochs(state, params, data, validation, batch_size, incremental)
         if self.early_stopping and state.best_params is not None:
             params[...] = state.best_params
             record.restored_epoch = record.best_epoch
-        overflow = getattr(self, "overflow", None)
-        if record.stop_reason == "diverged" or (overflow is not None and overflow.seen):
+        if record.stop_reason == "diverged" or self.overflow.seen:
             _check_outputs_finite(self.network, params, X)
         return state
 
@@ -368,7 +368,7 @@ class Trainer:
         # Overflow is expected when training diverges; the guard reports it with its
         # cause instead of numpy's generic warnings. It is noted, so that a fit whose
         # last epoch overflowed is checked for finite outputs (``run``).
-        self.overflow = _Overflow()
+        self.overflow.seen = False
         with np.errstate(over="call", invalid="call", call=self.overflow):
             for start in range(0, n_samples, batch_size):
                 stop = min(start + batch_size, n_samples)

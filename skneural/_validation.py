@@ -130,7 +130,7 @@ def _scorer_arrays(X_val, y_val_labels, sw_val):
     where ``predict`` answers, so a scorer's metric (which follows scikit-learn's
     array-API rules) sees one namespace. String labels stay NumPy, as ``predict``
     then answers in NumPy."""
-    if is_numpy_array(X_val) or hasattr(X_val, "tocsr"):
+    if is_numpy_array(X_val):  # NumPy or sparse
         return y_val_labels, sw_val
     xp, device = array_namespace(X_val), X_val.device
     if y_val_labels.dtype.kind in "biuf":
