@@ -167,6 +167,20 @@ def format_ratio(values, baseline):
     return f"{median:.2f} / {best:.2f}"
 
 
+# -- the products of one step ---------------------------------------------------------
+
+def training_step_products(coefs, activations, deltas, grads):
+    """Exactly the matrix products of one training step, into preallocated outputs:
+    the forward ``A_i @ W_i``, the weight gradients ``A_i.T @ D_i`` and the deltas
+    ``D_i @ W_i.T`` (i > 0). Nothing else: the BLAS limit of a step."""
+    for i, coef in enumerate(coefs):
+        np.matmul(activations[i], coef, out=activations[i + 1])
+    for i in range(len(coefs) - 1, -1, -1):
+        np.matmul(activations[i].T, deltas[i], out=grads[i])
+        if i > 0:
+            np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
+
+
 # -- the estimators --------------------------------------------------------------------
 
 def mlp_epoch(estimator_class, X, y, hidden_layer_sizes, batch_size, **params):

@@ -51,6 +51,7 @@ from _common import (
     time_interleaved,
     torch_available,
     torch_epoch,
+    training_step_products,
 )
 from _jax_peer import JaxMLPClassifier, jax_available, jax_epoch
 from sklearn.exceptions import ConvergenceWarning
@@ -135,12 +136,7 @@ def layer_gemm_rate(dtype, layer_sizes, batch_size, n_steps, repeats=3):
 
     def steps():
         for _ in range(n_steps):
-            for i, coef in enumerate(coefs):
-                np.matmul(activations[i], coef, out=activations[i + 1])
-            for i in range(len(coefs) - 1, -1, -1):
-                np.matmul(activations[i].T, deltas[i], out=grads[i])
-                if i > 0:
-                    np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
+            training_step_products(coefs, activations, deltas, grads)
 
     seconds = best_time(steps, repeats)
     return epoch_flops(layer_sizes, batch_size * n_steps) / seconds / 1e9

@@ -31,6 +31,7 @@ import time
 import warnings
 
 import numpy as np
+from _common import training_step_products
 from threadpoolctl import threadpool_limits
 
 import skneural
@@ -88,12 +89,7 @@ def products(dtype, helper):
                 [np.empty_like(coef) for coef in coefs])
 
     def step(activations, deltas, grads):
-        for i, coef in enumerate(coefs):
-            np.matmul(activations[i], coef, out=activations[i + 1])
-        for i in range(len(coefs) - 1, -1, -1):
-            np.matmul(activations[i].T, deltas[i], out=grads[i])
-            if i > 0:
-                np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
+        training_step_products(coefs, activations, deltas, grads)
 
     whole, halves = buffers(BATCH), (buffers(BATCH // 2), buffers(BATCH // 2))
 
