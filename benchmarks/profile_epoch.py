@@ -1,10 +1,10 @@
 """Where one W1 training epoch goes: every product and kernel call timed.
 
 Trains skneural's ``MLPClassifier`` (784-256-128-10 relu, adam, batch 256) on
-synthetic data with ``partial_fit`` and wraps ``numpy.dot`` (every product of the
-forward and backward passes goes through it), the compiled kernels, the penalty and
-the solver step with timers, then prints the mean time per epoch of each. The
-wrappers add about 1 us per call. Compare the products' line with the W1-shape
+synthetic data with ``partial_fit`` and wraps ``numpy.matmul`` and ``numpy.dot`` (every
+product of the forward and backward passes goes through them), the compiled kernels,
+the penalty and the solver step with timers, then prints the mean time per epoch of
+each. The wrappers add about 1 us per call. Compare the products' line with the W1-shape
 GEMM rate of ``bench_suite.py``.
 
     python benchmarks/profile_epoch.py                 # float32, 20,000 rows
@@ -45,19 +45,20 @@ def main():
             return result
         setattr(owner, name, wrapper)
 
-    dot = np.dot
+    def timed_product(function):
+        def wrapper(a, b, out=None):
+            start = time.perf_counter()
+            result = function(a, b, out=out)
+            label = ("1-D: bias gradients, w @ w" if a.ndim == 1 else
+                     "products: A.T @ delta" if not a.flags.c_contiguous else
+                     "products: forward, delta @ W.T")
+            seconds[label] += time.perf_counter() - start
+            calls[label] += 1
+            return result
+        return wrapper
 
-    def timed_dot(a, b, out=None):
-        start = time.perf_counter()
-        result = dot(a, b, out=out)
-        label = ("1-D: bias gradients, w @ w" if a.ndim == 1 else
-                 "products: A.T @ delta" if not a.flags.c_contiguous else
-                 "products: forward, delta @ W.T")
-        seconds[label] += time.perf_counter() - start
-        calls[label] += 1
-        return result
-
-    network.np.dot = timed_dot  # numpy.dot itself, for the rest of this process
+    # numpy.dot and numpy.matmul themselves, for the rest of this process.
+    network.np.dot, network.np.matmul = timed_product(np.dot), timed_product(np.matmul)
     for name in jit.__all__[1:]:
         timed(jit, name)
     timed(network.Network, "penalty_value")
