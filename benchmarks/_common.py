@@ -126,6 +126,16 @@ def interleaved(names, repeats):
             yield round_index, name
 
 
+def best_time(function, repeats):
+    function()  # warm-up: thread start, buffers, page faults
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def time_interleaved(runs, repeats):
     """Call each of ``runs`` (name -> callable) ``repeats`` times, interleaved (see
     :func:`interleaved`). Returns name -> list of seconds, one per round, so that

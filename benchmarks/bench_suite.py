@@ -41,6 +41,7 @@ import numpy as np
 from _common import (
     QUICK_ROWS,
     TorchMLPClassifier,
+    best_time,
     describe_environment,
     format_ms,
     interleaved,
@@ -98,16 +99,6 @@ def epoch_flops(layer_sizes, n_samples):
     products = [fan_in * fan_out
                 for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:])]
     return 2 * n_samples * (2 * sum(products) + sum(products[1:]))
-
-
-def best_time(function, repeats):
-    function()  # warm-up: thread start, buffers, page faults
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def square_gemm_rate(dtype, size=2048, repeats=5):

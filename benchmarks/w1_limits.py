@@ -31,7 +31,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import training_step_products
+from _common import best_time, training_step_products
 from threadpoolctl import threadpool_limits
 
 import skneural
@@ -42,13 +42,8 @@ STEPS = -(-ROWS // BATCH)
 
 
 def best(function, repeats=5):
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return 1e3 * min(times)
+    """Milliseconds of the best of ``repeats`` calls, after a warm-up call."""
+    return 1e3 * best_time(function, repeats)
 
 
 class Helper:
