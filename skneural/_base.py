@@ -222,18 +222,19 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             self.n_layers_ = len(layer_units)
             self.out_activation_ = self._out_activation()
             dtype = _xp.numpy_dtype(self.training_dtype or X.dtype)
-            state = TrainingState(rng=check_random_state(self.random_state))
+            state = self._new_training_state()
             network = self._make_network(layer_units, dtype)
             params = _xp.like(X, network.init_params(state.rng, self.weight_init,
                                                      self._activation_name()))
-            state.record = Record(validation_scores=[], best_validation_score=-np.inf,
-                                  best_loss=None, validation_loss_curve=[]) \
-                if self.early_stopping else Record()
             # The initial weights are the fallback early stopping restores (as in
             # scikit-learn); without early stopping no copy is kept.
             state.best_params = _xp.copy_array(params) if self.early_stopping else None
         else:
-            state = TrainingState.from_dict(self._training)
+            # Weights assigned by hand (coefs_ / intercepts_ / n_outputs_, as
+            # scikit-learn's worked example does) have no training state yet.
+            training = getattr(self, "_training", None)
+            state = (self._new_training_state() if training is None
+                     else TrainingState.from_dict(training))
             if not incremental:
                 state.rng = check_random_state(self.random_state)
             _xp.check_model_namespace(self, X)
@@ -251,6 +252,13 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 ) from None
         self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
         return network, params, state
+
+    def _new_training_state(self):
+        state = TrainingState(rng=check_random_state(self.random_state))
+        state.record = Record(validation_scores=[], best_validation_score=-np.inf,
+                              best_loss=None, validation_loss_curve=[]) \
+            if self.early_stopping else Record()
+        return state
 
     def _schedule(self, solver):
         # As in scikit-learn, "invscaling" and "adaptive" apply to SGD only.
@@ -282,6 +290,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self.validation_loss_curve_ = _copy(record.validation_loss_curve)
         self.restored_epoch_ = record.restored_epoch
         self.stop_reason_ = record.stop_reason
+        # scikit-learn's name for it (read by its tests); the record is the source.
+        self._no_improvement_count = record.no_improvement_count
 
     # -- prediction ------------------------------------------------------------------------
 

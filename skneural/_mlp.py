@@ -552,11 +552,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
 
     def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`, computed from the raw outputs.
+        """Log of :meth:`predict_proba`, never ``-inf``.
 
-        Log-softmax or log-sigmoid of the last layer's outputs, so a confidently
-        classified row gets a large negative number rather than ``-inf``: the result
-        is finite wherever the network's outputs are.
+        ``log(predict_proba(X))`` wherever that is finite (so both give the same
+        argmax, ties included); where a probability underflows (below the dtype's
+        smallest normal float), the log-softmax or log-sigmoid of the raw outputs
+        instead, a large negative number rather than ``-inf``: the result is finite
+        wherever the network's outputs are.
 
         Parameters
         ----------
@@ -569,13 +571,16 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         check_is_fitted(self)
         check_same_namespace(X, self, method="predict_log_proba")
         raw = self._forward_pass_fast(X, link=False)
+        proba = self._probabilities(_copy_array(raw))
         if not isinstance(raw, np.ndarray):
-            return array_namespace(raw).log(self.predict_proba(X))
-        if self.out_activation_ == "softmax":
-            return log_softmax(raw, axis=1)
-        if raw.shape[1] == 1:  # binary: the classes' log-probabilities, stably
-            return np.hstack([log_expit(-raw), log_expit(raw)])
-        return log_expit(raw)
+            xp = array_namespace(raw)
+            tiny = xp.finfo(proba.dtype).smallest_normal
+            return xp.where(proba > tiny, xp.log(proba), self._log_probabilities(raw))
+        log_proba = np.log(proba)
+        underflow = proba <= np.finfo(proba.dtype).tiny
+        if underflow.any():
+            log_proba[underflow] = self._log_probabilities(raw)[underflow]
+        return log_proba
 
     def predict_proba(self, X):
         """Class probabilities, columns ordered as ``classes_``.
@@ -594,24 +599,59 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         """
         check_is_fitted(self)
         check_same_namespace(X, self, method="predict_proba")
+        return self._probabilities(self._forward_pass_fast(X, link=False))
+
+    def _probabilities(self, raw):
+        """:meth:`predict_proba` of the raw outputs (``raw`` may be overwritten)."""
         binary = self.n_outputs_ == 1 and self.out_activation_ == "logistic"
-        out = self._forward_pass_fast(X, link=not binary)
-        if not isinstance(out, np.ndarray):
-            xp = array_namespace(out)
-            if not binary:
-                return out
-            return xp.concat([1 / (1 + xp.exp(out)), 1 / (1 + xp.exp(-out))], axis=1)
+        if not isinstance(raw, np.ndarray):
+            xp = array_namespace(raw)
+            if binary:
+                out = xp.concat([1 / (1 + xp.exp(raw)), 1 / (1 + xp.exp(-raw))],
+                                axis=1)
+            else:
+                out = _link_xp(self.out_activation_, raw, xp)
+            return xp.clip(out, min=xp.finfo(out.dtype).smallest_normal)
         if binary:
             # expit(-r), not 1 - expit(r): no cancellation to an exact 0.
-            out = np.hstack([expit(-out), expit(out)])
+            out = np.hstack([expit(-raw), expit(raw)])
+        else:
+            out = _losses.get(self._loss_name()).apply_link(raw)
         # Probabilities that underflow are the smallest normal float, not 0, so
         # log(predict_proba) is finite, as predict_log_proba is.
         return np.maximum(out, np.finfo(out.dtype).tiny, out=out)
+
+    def _log_probabilities(self, raw):
+        """Log-softmax or log-sigmoid of the raw outputs, computed stably."""
+        if not isinstance(raw, np.ndarray):
+            xp = array_namespace(raw)
+            if self.out_activation_ == "softmax":
+                shifted = raw - xp.max(raw, axis=1, keepdims=True)
+                return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+            raw = xp.concat([-raw, raw], axis=1) if raw.shape[1] == 1 else raw
+            return -xp.logaddexp(xp.zeros_like(raw), -raw)  # log-sigmoid
+        if self.out_activation_ == "softmax":
+            return log_softmax(raw, axis=1)
+        if raw.shape[1] == 1:  # binary: the classes' log-probabilities, stably
+            return np.hstack([log_expit(-raw), log_expit(raw)])
+        return log_expit(raw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _copy_array(array):
+    if isinstance(array, np.ndarray):
+        return array.copy()
+    return array_namespace(array).asarray(array, copy=True)
+
+
+def _link_xp(name, raw, xp):
+    from . import activations as _activations
+
+    return _activations.get(name).xp_function(raw, xp)
 
 
 def _check_class_weights(weights, class_weight):

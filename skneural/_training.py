@@ -263,7 +263,7 @@ class Trainer:
             params[...] = state.best_params
             record.restored_epoch = record.best_epoch
         if record.stop_reason == "diverged" or self.overflow.seen:
-            _check_outputs_finite(self.network, params, X)
+            _check_outputs_finite(self.network, params, *data)
         return state
 
     def _proximal_l1(self):
@@ -462,9 +462,11 @@ class Trainer:
             self._print_epoch_details(state, validation_loss, epoch_start)
 
         plateau = record.no_improvement_count > self.n_iter_no_change
-        what = "Validation score" if self.early_stopping else "Training loss"
-        message = ("%s did not improve more than tol=%f for %d consecutive epochs."
-                   % (what, self.tol, self.n_iter_no_change))
+        # Only when it fires: n_iter_no_change may be np.inf (scikit-learn's "never").
+        message = None if not plateau else (
+            "%s did not improve more than tol=%f for %d consecutive epochs."
+            % ("Validation score" if self.early_stopping else "Training loss", self.tol,
+               self.n_iter_no_change))
         progress = {"t": state.t, "plateau": plateau, "base": self.base_rate,
                     "monitored": loss if validation_loss is None else validation_loss,
                     "message": message}
@@ -615,7 +617,7 @@ class Trainer:
             record.loss = float(network.loss_gradient(params, X, y, sample_weight,
                                                       rng=state.rng)[0])
         if not np.isfinite(record.loss) or overflow.seen:
-            _check_outputs_finite(network, params, X)
+            _check_outputs_finite(network, params, X, y, sample_weight)
         if record.stop_reason is None:
             record.stop_reason = ("converged" if result.success
                                   else "max_iter" if result.status == 1 else "failed")
@@ -814,26 +816,39 @@ class _Overflow:
         self.seen = True
 
 
-def _check_outputs_finite(network, params, X, chunk_size=2048):
-    """Raise ValueError unless every layer's outputs on ``X`` are finite.
+def _check_outputs_finite(network, params, X, y, sample_weight=None, chunk_size=2048):
+    """Raise ValueError unless every layer's outputs on ``X``, and the loss against
+    ``y``, are finite.
 
     Run after training that ended in a non-finite loss, diverged, or overflowed
     somewhere in its last epoch (a hidden ``exp`` unit, say, whose ``inf`` a capped
     link would hide from the loss), so that no fitted model predicts NaN or inf,
-    or overflows, on its own training data (scikit-learn refuses such fits too).
+    or overflows, on its own training data, and none is published whose training
+    loss is infinite (inputs near the largest float give finite outputs but an
+    infinite squared error). scikit-learn refuses such fits too.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, X.shape[0], chunk_size):
-            rows = _as_dtype(X[start:start + chunk_size], network.dtype)
-            tape = network.forward(params, rows, training=False)
-            if not all(all_finite(out) for out in tape.activations[1:]):
+            rows = slice(start, start + chunk_size)
+            tape = network.forward(params, _as_dtype(X[rows], network.dtype),
+                                   training=False)
+            finite = all(all_finite(out) for out in tape.activations[1:])
+            if finite:
+                raw, y_rows = tape.activations[-1], _as_dtype(y[rows], network.dtype)
+                if isinstance(raw, np.ndarray):
+                    per_sample = network.loss.loss_gradient(y_rows, raw, raw)
+                else:
+                    per_sample, _ = network.loss.xp_loss_gradient(
+                        y_rows, raw, array_namespace(raw))
+                finite = all_finite(per_sample)
+            if not finite:
                 scale = abs(X).max()
                 raise ValueError(
-                    "Training ended with weights whose outputs on the training data "
-                    f"are not finite (the largest absolute input value is {scale:.3g}"
-                    "): the input data contain values too large for the network and "
-                    "need to be preprocessed, e.g. with sklearn.preprocessing."
-                    "StandardScaler.")
+                    "Training ended with weights whose outputs or loss on the "
+                    "training data are not finite (the largest absolute input value "
+                    f"is {scale:.3g}): the input data contain values too large for "
+                    "the network and need to be preprocessed, e.g. with "
+                    "sklearn.preprocessing.StandardScaler.")
 
 
 def _diverged(loss, params, initial_loss):

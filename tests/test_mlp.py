@@ -455,3 +455,78 @@ def test_partial_fit_label_shortcut_declines_what_it_cannot_encode():
     assert _one_hot(np.array(["a", "b"]), np.array(["a", "b"])) is None
     assert _one_hot(np.array([0, 3]), np.array([0, 1, 2])) is None  # unknown label
     assert _one_hot(np.array([[0], [1]]), np.array([0, 1])) is None
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_n_iter_no_change_inf_runs_to_max_iter_as_scikit_learn(digits, solver,
+                                                                warm_start):
+    # np.inf is scikit-learn's documented "never stop early"; a huge tol makes every
+    # epoch count as no improvement.
+    X, y = digits
+    X, y = X[:200], y[:200]
+    params = dict(hidden_layer_sizes=(16,), solver=solver, n_iter_no_change=np.inf,
+                  tol=1e9 if solver != "lbfgs" else 1e-4, max_iter=12,
+                  random_state=0, warm_start=warm_start)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = sk.MLPClassifier(**params).fit(X, y)
+        ours = MLPClassifier(**params).fit(X, y)
+        if warm_start:  # the second fit continues and stops at max_iter again
+            reference.set_params(max_iter=20).fit(X, y)
+            ours.set_params(max_iter=20).fit(X, y)
+    assert ours.n_iter_ == reference.n_iter_
+    if solver != "lbfgs":
+        assert ours.n_iter_ == (20 if warm_start else 12)
+        assert ours._no_improvement_count == reference._no_improvement_count
+        np.testing.assert_allclose(ours.loss_curve_, reference.loss_curve_, rtol=1e-9)
+    for ref, got in zip(reference.coefs_, ours.coefs_):
+        np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9)
+
+
+def test_predict_log_proba_is_log_of_predict_proba_where_finite():
+    # scikit-learn's predict_log_proba is log(predict_proba): the same argmax, ties
+    # included. skneural's agrees wherever that log is finite, and comes from the raw
+    # outputs only where a probability underflows, so it is never -inf.
+    X, Y = make_multilabel_classification(n_samples=50, random_state=0,
+                                          return_indicator=True)
+    params = dict(solver="lbfgs", hidden_layer_sizes=30, random_state=0)
+    reference = sk.MLPClassifier(**params).fit(X, Y)
+    ours = MLPClassifier(**params).fit(X, Y)
+    proba = ours.predict_proba(X)
+    np.testing.assert_allclose(proba, reference.predict_proba(X), rtol=1e-6,
+                               atol=1e-12)
+    log_proba = ours.predict_log_proba(X)
+    assert np.isfinite(log_proba).all()
+    np.testing.assert_array_equal(log_proba.argmax(axis=1),
+                                  reference.predict_log_proba(X).argmax(axis=1))
+    with np.errstate(divide="ignore"):
+        expected = np.log(reference.predict_proba(X))
+    finite = np.isfinite(expected) & (proba > np.finfo(proba.dtype).tiny)
+    np.testing.assert_allclose(log_proba[finite], expected[finite], rtol=1e-6,
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("target", ["multiclass", "binary"])
+def test_predict_log_proba_of_underflowing_probabilities_stays_finite(target):
+    # Raw outputs 2000 apart: the small probabilities underflow in predict_proba
+    # (clamped at the smallest normal float); their logs come from the raw outputs.
+    X = np.array([[1.0], [-1.0], [0.5]])
+    y = np.array([0, 1, 2]) if target == "multiclass" else np.array([0, 1, 1])
+    clf = MLPClassifier((3,), activation="identity", max_iter=1).fit(X, y)
+    clf.coefs_[0][...] = 1.0
+    clf.intercepts_[0][...] = 0.0
+    clf.coefs_[1][...] = 0.0
+    clf.coefs_[1][0] = np.linspace(-1000, 1000, clf.coefs_[1].shape[1])
+    raw = X @ clf.coefs_[0] @ clf.coefs_[1] + clf.intercepts_[1]
+    if target == "multiclass":
+        expected = raw - np.log(np.exp(raw - raw.max(1, keepdims=True)).sum(
+            1, keepdims=True)) - raw.max(1, keepdims=True)
+    else:
+        expected = np.hstack([-np.logaddexp(0, raw), -np.logaddexp(0, -raw)])
+    proba = clf.predict_proba(X)
+    log_proba = clf.predict_log_proba(X)
+    assert (proba == np.finfo(float).tiny).any()
+    assert np.isfinite(log_proba).all()
+    np.testing.assert_allclose(log_proba, expected, rtol=1e-12, atol=1e-15)
+    assert (log_proba.argmax(1) == proba.argmax(1)).all()
