@@ -6,7 +6,7 @@ plus the solvers, activations, losses and training controls a neural-network cou
 teaches.
 """
 
-from ._array_api import to_namespace
+from ._backend import to_namespace
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier
 

@@ -1,9 +1,12 @@
 """Shared estimator machinery of MLPClassifier and MLPRegressor.
 
-The estimators validate input, encode targets, hand one training state to the
-trainer (:mod:`skneural._training`), publish the fitted attributes from its record,
-and predict. The network (:mod:`skneural.network`), the solvers
-(:mod:`skneural.solvers`), the schedules and the trainer do the rest.
+The estimators validate input, encode targets, hand one training state and one data
+source (:mod:`skneural._data`: arrays of any namespace, or a Dask array's chunks) to
+the trainer (:mod:`skneural._training`), publish the fitted attributes from its
+record, and predict. The network (:mod:`skneural.network`), the solvers
+(:mod:`skneural.optim`), the schedules and the trainer do the rest.
+
+The hooks a subclass provides are the abstract methods below.
 """
 
 import warnings
@@ -11,27 +14,31 @@ from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    validate_data,
-)
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import validate_data
 
-from . import _array_api as _xp
+from . import _data
 from . import activations as _activations
 from . import initializers as _initializers
 from . import losses as _losses
-from . import solvers as _solvers
+from . import optim as _optim
+from ._backend import (
+    Backend,
+    all_finite,
+    check_model_namespace,
+    check_same_namespace,
+    numpy_dtype,
+    prediction_input,
+)
 from ._registry import RegistryOptions
 from ._training import Record, Trainer, TrainingState
 from ._validation import check_validation_set, combine_weights, make_validation, split
 from .callbacks import CallbackSupportMixin, FitTasks
 from .network import Network
-from .schedules import make_schedule
+from .optim.schedules import make_schedule
 
 
 class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
@@ -42,8 +49,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         # Live views of the registries, so user-registered names are accepted.
         "activation": [RegistryOptions(_activations.ACTIVATIONS),
                        _activations.Activation, list, tuple],
-        "solver": [StrOptions(_solvers.SOLVERS.keys()), HasMethods(["step"]),
-                   HasMethods(["minimize"])],
+        "solver": [StrOptions(_optim.SOLVERS.keys()), _optim.Solver],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "plateau",
@@ -93,7 +99,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     @abstractmethod
     def _validate_input(self, X, y, incremental, reset):
-        """Validate X and encode y; return X and a 2-D float-able y."""
+        """Validate X and encode y: return X and the encoded, 2-D float-able y (on
+        the host for in-memory X, chunked like X for a Dask array)."""
 
     @abstractmethod
     def _loss_name(self):
@@ -102,6 +109,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     @abstractmethod
     def _default_score(self, y_encoded, sample_weight):
         """``score(raw, loss)`` for ``scoring=None`` (accuracy or R^2)."""
+
+    @abstractmethod
+    def _encode_validation_targets(self, y_val):
+        """``(y_val as given, 2-D encoded)`` of fit's validation targets."""
 
     def _class_sample_weight(self, y, incremental):
         """Per-sample weights from ``class_weight`` (classifier only), or None."""
@@ -127,7 +138,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _network_from_coefs(self):
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
-        return self._make_network(layer_units, _xp.numpy_dtype(self.coefs_[0].dtype))
+        return self._make_network(layer_units, numpy_dtype(self.coefs_[0].dtype))
 
     def _activation_name(self):
         """Activation name(s) for the initializer: one, or one per weight layer.
@@ -154,13 +165,13 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _fit(self, X, y, sample_weight=None, incremental=False, X_val=None, y_val=None,
              sample_weight_val=None):
-        if type(X).__module__.startswith("dask"):  # skneural.dask; Dask stays unimported
-            from .dask import fit
-            return fit(self, X, y, sample_weight, incremental,
-                       (X_val, y_val, sample_weight_val))
-        # (partial_fit is unavailable for minimizers: see _check_solver.)
-        solver = _solvers.from_estimator_params(self.solver, self.get_params(False))
-        minimizer = _solvers.is_minimizer(solver)
+        if incremental and _data.is_chunked(X):
+            # partial_fit on a Dask array: partial_fit on each row block in turn, one
+            # block on the client at a time (what dask_ml's Incremental does).
+            for block in _data.chunked_source().row_blocks(X, y, sample_weight):
+                self._fit(*block, incremental=True)
+            return self
+        solver = _optim.from_estimator_params(self.solver, self.get_params(False))
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
@@ -169,50 +180,45 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         given_validation = check_validation_set(self, X_val, y_val, sample_weight_val,
                                                 X.dtype, incremental)
         network, params, state = self._start(X, first_pass, incremental)
-        data, validation = (X, y, sample_weight), None
-        if not minimizer:
+        data = (X, y, sample_weight)
+        if not solver.minimizes:
             data, given_validation = split(self, data, given_validation, state.rng)
-        if given_validation is not None:
-            validation = make_validation(self, network, *given_validation)
+        data = _data.source(*data, dtype=network.dtype)
+        validation = (None if given_validation is None
+                      else make_validation(self, network, *given_validation))
         tasks = FitTasks(
-            self, max_subtasks=1 if incremental else self.max_iter + int(minimizer),
+            self, max_subtasks=1 if incremental else self.max_iter + solver.minimizes,
             X=X, y=lambda: self._decode_targets(y),
             metadata=None if sample_weight is None else {"sample_weight": sample_weight})
-        name = "iteration" if minimizer else "epoch"
+        name = "iteration" if solver.minimizes else "epoch"
         trainer = Trainer(
-            network, solver, self._schedule(solver), batch_size=self._batch_size(data),
+            network, solver, self._schedule(solver), batch_size=self._batch_size(X),
             shuffle=self.shuffle, max_iter=self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, early_stopping=self.early_stopping,
             verbose=self.verbose, convergence_warning=ConvergenceWarning,
             hooks=(lambda: tasks.begin(name, tasks.weights),
                    lambda: tasks.end(tasks.weights)))
-        if minimizer:
-            trainer.run_minimizer(state, params, data, validation)
-        else:
-            trainer.run(state, params, data, validation, incremental)
+        trainer.run(state, params, data, validation, incremental)
         tasks.close()
         self._publish(state)
-        if not _xp.all_finite(params):
+        if not all_finite(params):
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed.")
         return self
 
     def _training_data(self, X, y, sample_weight, incremental, first_pass):
-        """Validated X, the 2-D encoded y and the sample weights (with class weights)."""
+        """Validated X, the 2-D encoded y and the sample weights (times the class
+        weights), y and the weights where X lives (its device, or its chunks)."""
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
-        if sp.issparse(X):
-            X = X.tocsr()
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
-                                                 ensure_non_negative=True)
-        if not _xp.is_numpy_array(X):  # torch, CuPy, ...: see skneural._array_api
-            return _xp.device_training_data(self, X, y, sample_weight, incremental)
+        sample_weight = _data.check_sample_weight(sample_weight, X)
         y = y.reshape((-1, 1)) if y.ndim == 1 else y
-        sample_weight = combine_weights(
-            sample_weight, self._class_sample_weight(y, incremental), X.dtype)
         self.n_outputs_ = y.shape[1]
-        return X, y, sample_weight
+        dtype = numpy_dtype(self.training_dtype or X.dtype)
+        sample_weight = combine_weights(
+            _data.place(sample_weight, X, dtype),
+            _data.place(self._class_sample_weight(y, incremental), X, dtype), dtype)
+        return X, _data.place(y, X, dtype), sample_weight
 
     def _start(self, X, first_pass, incremental):
         """The network, the flat parameters (coefs_ / intercepts_ become views of
@@ -221,14 +227,15 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if first_pass:
             self.n_layers_ = len(layer_units)
             self.out_activation_ = self._out_activation()
-            dtype = _xp.numpy_dtype(self.training_dtype or X.dtype)
+            dtype = numpy_dtype(self.training_dtype or X.dtype)
             state = self._new_training_state()
             network = self._make_network(layer_units, dtype)
-            params = _xp.like(X, network.init_params(state.rng, self.weight_init,
-                                                     self._activation_name()))
+            backend = Backend.of(X)
+            params = backend.asarray(network.init_params(
+                state.rng, self.weight_init, self._activation_name()))
             # The initial weights are the fallback early stopping restores (as in
             # scikit-learn); without early stopping no copy is kept.
-            state.best_params = _xp.copy_array(params) if self.early_stopping else None
+            state.best_params = backend.copy(params) if self.early_stopping else None
         else:
             # Weights assigned by hand (coefs_ / intercepts_ / n_outputs_, as
             # scikit-learn's worked example does) have no training state yet.
@@ -237,9 +244,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                      else TrainingState.from_dict(training))
             if not incremental:
                 state.rng = check_random_state(self.random_state)
-            _xp.check_model_namespace(self, X)
-            network = self._make_network(layer_units,
-                                         _xp.numpy_dtype(self.coefs_[0].dtype))
+            check_model_namespace(self, X)
+            network = self._make_network(layer_units, numpy_dtype(self.coefs_[0].dtype))
             try:
                 # Start from coefs_ / intercepts_ as they are now, which honours
                 # weights a user assigned.
@@ -261,17 +267,19 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return state
 
     def _schedule(self, solver):
-        # As in scikit-learn, "invscaling" and "adaptive" apply to SGD only.
+        # A schedule the solver does not declare is the constant one: as in
+        # scikit-learn, "invscaling" and "adaptive" apply to SGD only.
         name = self.learning_rate
-        if name in ("invscaling", "adaptive") and not isinstance(solver, _solvers.SGD):
-            name = "constant"
+        if solver.minimizes or (solver.has_learning_rate
+                                and name not in solver.learning_rate_schedules):
+            name = "constant"  # minimizers ignore the schedules, as scikit-learn's
         return make_schedule(name, power_t=self.power_t, tol=self.tol,
                              n_iter_no_change=self.n_iter_no_change)
 
-    def _batch_size(self, data):
+    def _batch_size(self, X):
         if self.batch_size == "auto":
-            return min(200, data[0].shape[0])
-        if self.batch_size > data[0].shape[0]:
+            return min(200, X.shape[0])
+        if self.batch_size > X.shape[0]:
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
                           "It is going to be clipped", stacklevel=4)
         return self.batch_size
@@ -300,22 +308,34 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         with ``link=False``."""
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-        if self.training_dtype is not None or not _xp.is_numpy_array(X):
-            # training_dtype, and no implicit dtype promotion off NumPy; NumPy input
-            # otherwise keeps scikit-learn's promotion (float64 X, float32 weights:
-            # float64 outputs).
-            X = _xp.cast_like(X, self.coefs_[0])
+        X = prediction_input(X, self.coefs_[0].dtype, self.training_dtype)
         network = self._network_from_coefs()
         if not link:
             return network.predict_raw(self.coefs_, self.intercepts_, X)
         return network.predict(self.coefs_, self.intercepts_, X)
 
+    def _prediction(self, method, X, columns, dtype):
+        """``method(X)`` of a fitted model after the namespace check; on a Dask array,
+        ``method`` of each row block, computed on the workers (a Dask array with
+        ``columns`` columns, None for 1-D, of ``dtype``)."""
+        if _data.is_chunked(X):
+            return _data.chunked_source().map_rows(method, X, columns, dtype)
+        check_same_namespace(X, self, method=method.__name__.strip("_"))
+        return method(X)
+
+    def _score(self, score, X, y, sample_weight):
+        """scikit-learn's ``score``; on a Dask array, the predictions and the metric
+        are computed on the workers and only the result reaches the client."""
+        if _data.is_chunked(X):
+            return _data.chunked_source().score(self, X, y, sample_weight)
+        return score(X, y, sample_weight=sample_weight)
+
     def _check_solver(self):
         try:
-            solver = _solvers.from_estimator_params(self.solver, self.get_params(False))
+            solver = _optim.from_estimator_params(self.solver, self.get_params(False))
         except (ValueError, TypeError):
             return True  # an invalid solver is reported by fit's parameter validation
-        if _solvers.is_minimizer(solver):
+        if solver.minimizes:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic.")

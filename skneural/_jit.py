@@ -3,9 +3,10 @@
 NumPy runs an update such as Adam's as a dozen separate passes over the parameter
 buffer; each kernel here does the same arithmetic, in the same order and dtype, in
 one pass. They are used only when numba is installed (the ``jit`` extra:
-``pip install skneural[jit]``) and only for NumPy arrays; the NumPy code beside each
-call stays the reference, and the tests check both give the same numbers (to 1e-12
-in float64; no fast-math, no reassociation).
+``pip install skneural[jit]``) and only for contiguous NumPy arrays: each replaces
+one rule marked ``@fusable`` (:mod:`skneural._backend`), which stays the definition
+and runs everywhere else; the tests check both give the same numbers (to 1e-12 in
+float64; no fast-math, no reassociation).
 
 **The switch:** set the environment variable ``SKNEURAL_JIT=0`` before importing
 skneural to run everything with NumPy alone. ``ENABLED`` says which path is in use.
@@ -15,8 +16,8 @@ import os
 
 import numpy as np
 
-__all__ = ["ENABLED", "adam_update", "sgd_update", "penalize_divide", "bias_relu",
-           "relu_backward", "softmax_cross_entropy"]
+__all__ = ["ENABLED", "usable", "adam_update", "sgd_update", "penalize_divide",
+           "bias_activation", "activation_backward", "log_loss"]
 
 ENABLED = False
 if os.environ.get("SKNEURAL_JIT", "1").strip().lower() not in ("0", "false", "no",
@@ -124,19 +125,27 @@ if ENABLED:
                 exp_shifted[i, j] = exp_shifted[i, j] / norm * y_sum[i] - y[i, j]
 
 
-def softmax_cross_entropy(y, raw, gradient):
-    """The softmax cross-entropy's per-sample values (returned) and its gradient
-    (into ``gradient``, which may be ``raw``): one compiled pass per row before and
-    after NumPy's vectorized ``exp`` (numba's scalar ``exp`` is several times
-    slower)."""
+# -- the kernels, each with the signature of the rule it replaces ----------------------
+#
+# skneural._backend.fusable swaps a rule for its kernel on contiguous NumPy arrays of
+# one dtype; a kernel returns NotImplemented where it does not apply.
+
+
+def log_loss(y, raw, out, xp):
+    """:func:`skneural.losses` ``log_loss``: the softmax cross-entropy's per-sample
+    values and its gradient (into ``out``, which may be ``raw``), as one compiled
+    pass per row before and after NumPy's vectorized ``exp`` (numba's scalar
+    ``exp`` is several times slower)."""
+    if raw.ndim != 2:
+        return NotImplemented
     rows = np.empty((3, raw.shape[0]), dtype=raw.dtype)
-    _softmax_shift(y, raw, gradient, rows[0], rows[1])
-    np.exp(gradient, out=gradient)
-    _softmax_finish(y, gradient, rows[0], rows[1], rows[2])
-    return rows[2]
+    _softmax_shift(y, raw, out, rows[0], rows[1])
+    np.exp(out, out=out)
+    _softmax_finish(y, out, rows[0], rows[1], rows[2])
+    return rows[2], out
 
 
-def adam_update(params, grad, m, v, beta_1, beta_2, lr_t, epsilon):
+def adam_update(params, grad, m, v, scratch, beta_1, beta_2, lr_t, epsilon, xp):
     """Adam's moment updates and step, in place (scikit-learn's form)."""
     # The scalars in the parameters' dtype, as NumPy's weak-scalar rules use them.
     coefficients = np.array([beta_1, 1 - beta_1, beta_2, 1 - beta_2, lr_t, epsilon],
@@ -144,24 +153,31 @@ def adam_update(params, grad, m, v, beta_1, beta_2, lr_t, epsilon):
     _adam(params, grad, m, v, coefficients)
 
 
-def sgd_update(params, grad, velocity, learning_rate, momentum, nesterov):
+def sgd_update(params, grad, velocity, scratch, learning_rate, momentum, nesterov, xp):
     """SGD with classical or Nesterov momentum (scikit-learn's form), in place."""
     c = params.dtype.type
     _sgd(params, grad, velocity, c(learning_rate), c(momentum), bool(nesterov))
 
 
-def penalize_divide(grad, params, n_coefs, scale, divisor):
-    """``grad[:n_coefs] = (grad[:n_coefs] + scale * params[:n_coefs]) / divisor`` and
-    ``grad[n_coefs:] /= divisor``, in one pass."""
+def penalize_divide(grad, params, n_coefs, l2, weight_sum, xp):
+    """``grad[:n_coefs] = (grad[:n_coefs] + l2 * params[:n_coefs]) / weight_sum``
+    and ``grad[n_coefs:] /= weight_sum``, in one pass."""
     c = grad.dtype.type
-    _penalize_divide(grad, params, n_coefs, c(scale), c(divisor))
+    _penalize_divide(grad, params, n_coefs, c(l2), c(weight_sum))
+    return grad
 
 
-def bias_relu(out, bias):
-    """``out = max(out + bias, 0)`` in place, row-wise bias."""
+def bias_activation(out, bias, activation, xp):
+    """``relu(out + bias)`` in place, row-wise bias (relu only)."""
+    if activation.name != "relu":
+        return NotImplemented
     _bias_relu(out, bias)
+    return out
 
 
-def relu_backward(delta, output):
-    """``delta *= (output > 0)`` in place."""
+def activation_backward(delta, output, preactivation, activation, xp):
+    """``delta * relu'(output)`` in place (relu only)."""
+    if activation.name != "relu":
+        return NotImplemented
     _relu_backward(delta, output)
+    return delta

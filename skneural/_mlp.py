@@ -1,7 +1,6 @@
 """MLPClassifier and MLPRegressor: drop-in for scikit-learn's, on skneural's core."""
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
@@ -16,22 +15,14 @@ from sklearn.utils.validation import (
     check_array,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 
+from . import _data
 from . import losses as _losses
-from ._array_api import (
-    array_namespace,
-    check_same_namespace,
-    float_dtypes,
-    is_numpy_array,
-    like,
-    take_classes,
-    to_host,
-)
+from ._backend import expit, float_dtypes, into, like, namespace, take_classes, to_host
 from ._base import BaseMultilayerPerceptron
 from ._registry import RegistryOptions
-from ._training import accuracy_of_raw, r2_of_raw
+from ._validation import accuracy_of_raw, r2_of_raw
 
 _COMMON_PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -382,13 +373,23 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             )
         if self._label_binarizer.y_type_.startswith("multilabel"):
             weights = compute_sample_weight(self.class_weight, y.astype(np.int8))
-        else:
-            labels = self._label_binarizer.inverse_transform(y)
-            classes = self._label_binarizer.classes_  # on the host, like y here
-            weights = compute_class_weight(self.class_weight, classes=classes,
-                                           y=labels)
-            weights = weights[np.searchsorted(classes, labels)]
-        return _check_class_weights(weights, self.class_weight)
+            return _check_class_weights(weights, self.class_weight)
+        # Weights per class from the class counts, then looked up row by row (on
+        # the workers for a Dask array).
+        classes = self._label_binarizer.classes_
+        if isinstance(self.class_weight, dict):
+            known = set(classes.tolist())
+            unknown = [key for key in self.class_weight if key not in known]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has keys that are not classes: {unknown}. The "
+                    f"classes are {classes.tolist()}.")
+        index = _data.map_rows(_class_index, y, None, np.intp)
+        present, counts = _data.unique(index, return_counts=True)
+        per_class = compute_class_weight(self.class_weight, classes=classes,
+                                         y=classes[present], sample_weight=counts)
+        _check_class_weights(per_class[present], self.class_weight)
+        return _data.map_rows(per_class.take, index, None, per_class.dtype)
 
     def _encode_validation_targets(self, y_val):
         y_val = check_array(to_host(y_val), ensure_2d=False, dtype=None,
@@ -409,23 +410,27 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             dtype=float_dtypes(X), reset=reset)
+        X, y_given = _data.validate(self, X, y, accept_sparse=["csr", "csc"],
+                                    multi_output=True, dtype=float_dtypes(X),
+                                    reset=reset)
         # Labels are encoded on the host whatever the namespace (they may be
         # strings); a numeric classes_ then follows y's namespace, as in
-        # scikit-learn's array-API classifiers.
-        y_given, y = y, to_host(y)
+        # scikit-learn's array-API classifiers. A Dask y stays on its workers.
+        y = _data.host_rows(y_given)
         if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+            y = _data.column_or_1d(y)
+        if _data.is_chunked(y) and y.ndim != 1:
+            raise ValueError("Dask targets of MLPClassifier must be 1-D class labels "
+                             "(multilabel targets are for in-memory arrays).")
 
         # incremental warm_start classes_ defined -> action
         #  no  any  no  -> define classes_;  no  no  yes -> redefine classes_
         #  any yes  yes -> same classes as before;  yes no yes -> subset of classes_
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
+            self._label_binarizer.fit(y if y.ndim == 2 else _labels(y))
             self.classes_ = self._label_binarizer.classes_
-            if len(self.classes_) < 2 and self._label_binarizer.y_type_ != (
+            if self.classes_.shape[0] < 2 and self._label_binarizer.y_type_ != (
                 "multilabel-indicator"
             ):
                 raise ValueError(
@@ -436,7 +441,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             if self.classes_.dtype.kind in "biuf":
                 self.classes_ = like(y_given, self.classes_)
         else:
-            classes, known = unique_labels(y), self._label_binarizer.classes_
+            classes = unique_labels(y) if y.ndim == 2 else _labels(y)
+            known = self._label_binarizer.classes_
             if self.warm_start:
                 if set(classes) != set(known):
                     raise ValueError(
@@ -449,12 +455,18 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     "`y` has classes not in `self.classes_`. `self.classes_` has "
                     f"{known}. 'y' has {classes}."
                 )
-            if self._label_binarizer.y_type_ in ("binary", "multiclass"):
-                encoded = _one_hot(y, known)
-                if encoded is not None:
-                    return X, encoded
-        y = self._label_binarizer.transform(y).astype(bool)
-        return X, y
+        columns = 1 if len(self._label_binarizer.classes_) == 2 \
+            else len(self._label_binarizer.classes_)
+        return X, _data.map_rows(self._encode_labels, y, columns, bool)
+
+    def _encode_labels(self, y):
+        """One-hot rows of labels (one column for two classes), as
+        ``LabelBinarizer``; numeric labels without its ``type_of_target`` passes."""
+        if self._label_binarizer.y_type_ in ("binary", "multiclass"):
+            encoded = _one_hot(y, self._label_binarizer.classes_)
+            if encoded is not None:
+                return encoded
+        return self._label_binarizer.transform(y).astype(bool)
 
     def _default_score(self, y_encoded, sample_weight):
         return accuracy_of_raw(y_encoded.astype(bool, copy=False), sample_weight,
@@ -512,44 +524,31 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, Dask array} of shape (n_samples, n_features)
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            In ``X``'s namespace and on its device for numeric labels (a Dask array,
+            computed on the workers, for a Dask ``X``).
         """
         check_is_fitted(self)
-        check_same_namespace(X, self, method="predict")
-        return self._predict(X)
+        multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+        return self._prediction(self._predict, X,
+                                self.classes_.shape[0] if multilabel else None,
+                                np.int64 if multilabel else to_host(self.classes_).dtype)
 
     def _predict(self, X, check_input=True):
-        if not is_numpy_array(self.coefs_[0]):
-            return self._predict_xp(X, check_input)
         if self.out_activation_ == "softmax":
             # Softmax preserves each row's order: the argmax of the raw outputs is
             # the predicted class, without the exponentials.
             raw = self._forward_pass_fast(X, check_input=check_input, link=False)
-            return self.classes_[np.argmax(raw, axis=1)]
+            return take_classes(self.classes_, namespace(raw).argmax(raw, axis=1))
         y_pred = self._forward_pass_fast(X, check_input=check_input)
+        xp = namespace(y_pred)
         if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
-
-    def _predict_xp(self, X, check_input):
-        """:meth:`_predict` for weights of another namespace: the indices of the
-        predicted classes are computed on the device, the labels taken from
-        ``classes_`` (scikit-learn's array-API classifiers' way)."""
-        link = self.out_activation_ != "softmax"
-        y_pred = self._forward_pass_fast(X, check_input=check_input, link=link)
-        xp = array_namespace(y_pred)
-        if not link:
-            indices = xp.argmax(y_pred, axis=1)
-        elif self.n_outputs_ == 1:
-            indices = xp.astype(y_pred[:, 0] > 0.5, xp.int64)
-        else:  # multilabel: the label-indicator rows
-            return xp.astype(y_pred > 0.5, xp.int64)
-        return take_classes(self.classes_, indices)
-
+            return take_classes(self.classes_, xp.astype(y_pred[:, 0] > 0.5, xp.int64))
+        return xp.astype(y_pred > 0.5, xp.int64)  # multilabel: label-indicator rows
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, never ``-inf``.
@@ -562,25 +561,23 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, Dask array} of shape (n_samples, n_features)
 
         Returns
         -------
         log_y_prob : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        check_same_namespace(X, self, method="predict_log_proba")
+        return self._prediction(self._predict_log_proba, X, self.classes_.shape[0],
+                                self.coefs_[0].dtype)
+
+    def _predict_log_proba(self, X):
         raw = self._forward_pass_fast(X, link=False)
-        proba = self._probabilities(_copy_array(raw))
-        if not isinstance(raw, np.ndarray):
-            xp = array_namespace(raw)
-            tiny = xp.finfo(proba.dtype).smallest_normal
+        xp = namespace(raw)
+        proba = self._probabilities(xp.asarray(raw, copy=True))
+        tiny = xp.finfo(proba.dtype).smallest_normal
+        with np.errstate(divide="ignore"):
             return xp.where(proba > tiny, xp.log(proba), self._log_probabilities(raw))
-        log_proba = np.log(proba)
-        underflow = proba <= np.finfo(proba.dtype).tiny
-        if underflow.any():
-            log_proba[underflow] = self._log_probabilities(raw)[underflow]
-        return log_proba
 
     def predict_proba(self, X):
         """Class probabilities, columns ordered as ``classes_``.
@@ -591,50 +588,45 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, Dask array} of shape (n_samples, n_features)
 
         Returns
         -------
         y_prob : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        check_same_namespace(X, self, method="predict_proba")
+        return self._prediction(self._predict_proba, X, self.classes_.shape[0],
+                                self.coefs_[0].dtype)
+
+    def _predict_proba(self, X):
         return self._probabilities(self._forward_pass_fast(X, link=False))
 
     def _probabilities(self, raw):
         """:meth:`predict_proba` of the raw outputs (``raw`` may be overwritten)."""
-        binary = self.n_outputs_ == 1 and self.out_activation_ == "logistic"
-        if not isinstance(raw, np.ndarray):
-            xp = array_namespace(raw)
-            if binary:
-                out = xp.concat([1 / (1 + xp.exp(raw)), 1 / (1 + xp.exp(-raw))],
-                                axis=1)
-            else:
-                out = _link_xp(self.out_activation_, raw, xp)
-            return xp.clip(out, min=xp.finfo(out.dtype).smallest_normal)
-        if binary:
+        xp = namespace(raw)
+        if self.n_outputs_ == 1 and self.out_activation_ == "logistic":
             # expit(-r), not 1 - expit(r): no cancellation to an exact 0.
-            out = np.hstack([expit(-raw), expit(raw)])
+            out = xp.concat([expit(-raw, xp), expit(raw, xp)], axis=1)
         else:
             out = _losses.get(self._loss_name()).apply_link(raw)
         # Probabilities that underflow are the smallest normal float, not 0, so
         # log(predict_proba) is finite, as predict_log_proba is.
-        return np.maximum(out, np.finfo(out.dtype).tiny, out=out)
+        return into(xp, xp.clip, out, xp.finfo(out.dtype).smallest_normal, out=out)
 
     def _log_probabilities(self, raw):
         """Log-softmax or log-sigmoid of the raw outputs, computed stably."""
-        if not isinstance(raw, np.ndarray):
-            xp = array_namespace(raw)
-            if self.out_activation_ == "softmax":
-                shifted = raw - xp.max(raw, axis=1, keepdims=True)
-                return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
-            raw = xp.concat([-raw, raw], axis=1) if raw.shape[1] == 1 else raw
-            return -xp.logaddexp(xp.zeros_like(raw), -raw)  # log-sigmoid
+        xp = namespace(raw)
         if self.out_activation_ == "softmax":
-            return log_softmax(raw, axis=1)
-        if raw.shape[1] == 1:  # binary: the classes' log-probabilities, stably
-            return np.hstack([log_expit(-raw), log_expit(raw)])
-        return log_expit(raw)
+            shifted = raw - xp.max(raw, axis=1, keepdims=True)
+            return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+        if raw.shape[1] == 1:  # binary: the classes' log-probabilities
+            raw = xp.concat([-raw, raw], axis=1)
+        return -xp.logaddexp(xp.zeros_like(raw), -raw)  # log-sigmoid
+
+    def score(self, X, y, sample_weight=None):
+        return self._score(super().score, X, y, sample_weight)
+
+    score.__doc__ = ClassifierMixin.score.__doc__
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -642,16 +634,25 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return tags
 
 
-def _copy_array(array):
-    if isinstance(array, np.ndarray):
-        return array.copy()
-    return array_namespace(array).asarray(array, copy=True)
+def _class_index(y_encoded):
+    """The class index of each one-hot row (one column for two classes)."""
+    if y_encoded.shape[1] == 1:
+        return y_encoded[:, 0].astype(np.intp)
+    return np.argmax(y_encoded, axis=1)
 
 
-def _link_xp(name, raw, xp):
-    from . import activations as _activations
-
-    return _activations.get(name).xp_function(raw, xp)
+def _labels(y):
+    """The sorted distinct labels of 1-D ``y`` (host or Dask), with a clear error
+    for labels of mixed types."""
+    try:
+        return _data.unique(y)
+    except TypeError:
+        kinds = sorted({type(label).__name__ for label in to_host(y)[:1000]}) \
+            if not _data.is_chunked(y) else ["mixed"]
+        raise ValueError(
+            f"The class labels mix types ({', '.join(kinds)}): labels must all be "
+            "numbers or all be strings. Convert them, e.g. y.astype(str)."
+        ) from None
 
 
 def _check_class_weights(weights, class_weight):
@@ -738,17 +739,19 @@ default='squared_error'
         return self.loss
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             y_numeric=True, dtype=float_dtypes(X), reset=reset)
-        if not is_numpy_array(X):  # trained on X's device (skneural._array_api)
-            y = to_host(y)
+        X, y = _data.validate(self, X, y, accept_sparse=["csr", "csc"],
+                              multi_output=True, y_numeric=True, dtype=float_dtypes(X),
+                              reset=reset)
+        y = _data.host_rows(y)  # trained on X's device (skneural._backend)
         if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if _losses.get(self.loss).link == "exp" and np.any(y < 0):
-            raise ValueError(
-                f"loss={self.loss!r} needs non-negative targets y; got a minimum of "
-                f"{y.min()}."
-            )
+            y = _data.column_or_1d(y)
+        if _losses.get(self.loss).link == "exp":
+            smallest = _data.minimum(y)
+            if smallest < 0:
+                raise ValueError(
+                    f"loss={self.loss!r} needs non-negative targets y; got a minimum of "
+                    f"{smallest}."
+                )
         return X, y
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -787,23 +790,29 @@ default='squared_error'
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, Dask array} of shape (n_samples, n_features)
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            In ``X``'s namespace and on its device (a Dask array, computed on the
+            workers, for a Dask ``X``).
         """
         check_is_fitted(self)
-        check_same_namespace(X, self, method="predict")
-        return self._predict(X)
+        return self._prediction(self._predict, X,
+                                None if self.n_outputs_ == 1 else self.n_outputs_,
+                                self.coefs_[0].dtype)
 
     def _predict(self, X, check_input=True):
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if y_pred.shape[1] == 1:
-            if not isinstance(y_pred, np.ndarray):
-                return array_namespace(y_pred).reshape(y_pred, (-1,))
-            return y_pred.ravel()
+            return namespace(y_pred).reshape(y_pred, (-1,))
         return y_pred
+
+    def score(self, X, y, sample_weight=None):
+        return self._score(super().score, X, y, sample_weight)
+
+    score.__doc__ = RegressorMixin.score.__doc__
 
     def _default_score(self, y_encoded, sample_weight):
         return r2_of_raw(y_encoded, sample_weight, self.out_activation_)

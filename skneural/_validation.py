@@ -1,9 +1,9 @@
 """Validation data of one fit: ``fit``'s ``X_val`` / ``y_val``, the early-stopping
-split, and the per-epoch :class:`~skneural._training.Validation` scored as the
-estimator's ``scoring`` says.
+split, and the per-epoch :class:`Validation` scored as the estimator's ``scoring``
+says (incl. ``"loss"``); the product of sample and class weights.
 
 Estimator-side helpers (they read the estimator's parameters and encoders); the
-trainer only ever sees the resulting :class:`~skneural._training.Validation`.
+trainer only ever calls the resulting :class:`Validation`.
 """
 
 import numpy as np
@@ -16,10 +16,79 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._array_api import array_namespace, from_host, is_numpy_array, to_host
-from ._training import Validation, negated_loss
+from . import _data
+from . import activations as _activations
+from ._backend import Backend, namespace, prediction_input, to_host
 
-__all__ = ["check_validation_set", "combine_weights", "split", "make_validation"]
+__all__ = ["check_validation_set", "combine_weights", "split", "make_validation",
+           "Validation", "accuracy_of_raw", "r2_of_raw", "negated_loss"]
+
+
+class Validation:
+    """Scores the current weights on held-out data: one forward pass per call.
+
+    ``score(raw, loss)`` turns the raw outputs (and the loss) into the validation
+    score, e.g. :func:`accuracy_of_raw` or ``-loss``. Calling the object returns
+    ``(score, loss)``, the loss being the sample-weighted mean without the penalty.
+    The forward pass runs where ``X`` lives; the scoring on the host.
+    """
+
+    def __init__(self, network, X, y, sample_weight, score):
+        self.network = network
+        self.X = prediction_input(X, network.dtype, None)
+        self.y = to_host(y).astype(network.dtype, copy=False)
+        self.sample_weight = sample_weight
+        self.score = score
+
+    def __call__(self, params):
+        network = self.network
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            raw = to_host(network.predict_raw(*network.unpack(params), self.X))
+            loss = network.loss.value(self.y, raw, self.sample_weight)
+            score = self.score(raw, loss)
+        return score, loss
+
+
+def _link(name, raw):
+    """The output link applied to a copy of host raw outputs."""
+    raw = raw.copy()
+    return _activations.get(name).function(raw, namespace(raw))
+
+
+def accuracy_of_raw(y_onehot, sample_weight, link):
+    """A ``score(raw, loss)`` giving the (subset) accuracy of raw outputs against
+    boolean one-hot targets: the argmax for a softmax link, else outputs above 0.5
+    after the link (scikit-learn's threshold)."""
+
+    def score(raw, loss):
+        if not np.isfinite(raw).all():
+            return np.nan
+        if link == "softmax":
+            correct = y_onehot[np.arange(len(raw)), np.argmax(raw, axis=1)]
+        else:
+            correct = ((_link(link, raw) > 0.5) == y_onehot).all(axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
+    return score
+
+
+def r2_of_raw(y, sample_weight, link):
+    """A ``score(raw, loss)`` giving the R^2 of the predictions (raw outputs after
+    the link) against ``y``, averaged uniformly over outputs (scikit-learn's)."""
+    from sklearn.metrics import r2_score
+
+    def score(raw, loss):
+        prediction = _link(link, raw)
+        if not np.isfinite(prediction).all():
+            return np.nan
+        return float(r2_score(y, prediction, sample_weight=sample_weight))
+
+    return score
+
+
+def negated_loss(raw, loss):
+    """The ``score(raw, loss)`` of ``scoring="loss"``: higher is better."""
+    return -loss
 
 
 def check_validation_set(estimator, X_val, y_val, sample_weight_val, dtype,
@@ -51,12 +120,12 @@ def check_validation_set(estimator, X_val, y_val, sample_weight_val, dtype,
 
 def combine_weights(sample_weight, class_weights, dtype):
     """``sample_weight`` times the per-sample ``class_weight`` weights (either may be
-    None), in ``dtype``; refuses a product that is 0 for every sample."""
+    None), in ``dtype``, where ``sample_weight`` lives; refuses a product that is 0
+    for every sample."""
     if class_weights is None:
         return sample_weight
-    class_weights = class_weights.astype(dtype, copy=False)
     combined = class_weights if sample_weight is None else sample_weight * class_weights
-    if not combined.any():
+    if not _data.any_nonzero(combined):
         raise ValueError("sample_weight times class_weight is 0 for every training "
                          "sample: nothing to learn from.")
     return combined
@@ -65,46 +134,47 @@ def combine_weights(sample_weight, class_weights, dtype):
 def split(estimator, data, validation_set, rng):
     """The early-stopping split (scikit-learn's, stratified for single-output
     classifiers): ``(training data, validation set)``. A given validation set, or
-    no early stopping, leaves the data whole."""
+    no early stopping, leaves the data whole.
+
+    The row indices are split on the host with the estimator's generator (the
+    draws of scikit-learn's ``train_test_split`` of the arrays themselves); the
+    training part stays where ``X`` lives, the validation targets and weights go to
+    the host, where the per-epoch scoring runs.
+    """
     if validation_set is not None or not estimator.early_stopping:
         return data, validation_set
     X, y, sample_weight = data
-    stratify = y if is_classifier(estimator) and estimator.n_outputs_ == 1 else None
-    if not is_numpy_array(X):
-        return _split_on_device(estimator, data, stratify, rng)
-    arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
-    parts = train_test_split(*arrays, random_state=rng, stratify=stratify,
-                             test_size=estimator.validation_fraction)
-    if parts[1].shape[0] < 2:
-        raise ValueError("The validation set is too small. Increase "
-                         "'validation_fraction' or the size of your dataset.")
-    sw_train, sw_val = (None, None) if sample_weight is None else parts[4:]
-    return ((parts[0], parts[2], sw_train),
-            (parts[1], parts[3], estimator._decode_targets(parts[3]), sw_val))
-
-
-def _split_on_device(estimator, data, stratify, rng):
-    """:func:`split` of arrays of another namespace: the indices are split on the
-    host, exactly as the NumPy path splits the rows (same generator, same draws);
-    the training part stays on the device, the validation targets and weights go
-    to the host, where the per-epoch scoring runs."""
-    X, y, sample_weight = data
-    xp, device = array_namespace(X), X.device
-    train, val = train_test_split(np.arange(X.shape[0]), random_state=rng,
-                                  stratify=to_host(stratify),
-                                  test_size=estimator.validation_fraction)
+    if _data.is_chunked(X):
+        raise ValueError(
+            "early_stopping on a Dask array needs fit's X_val / y_val (in memory): "
+            "the validation_fraction split would move samples between workers.")
+    # The one-hot targets as booleans, as scikit-learn stratifies (and names the
+    # classes in its errors).
+    stratify = (to_host(y).astype(bool) if is_classifier(estimator)
+                and estimator.n_outputs_ == 1 else None)
+    try:
+        train, val = train_test_split(np.arange(X.shape[0]), random_state=rng,
+                                      stratify=stratify,
+                                      test_size=estimator.validation_fraction)
+    except ValueError as exc:
+        raise ValueError(
+            f"early_stopping cannot hold out validation_fraction="
+            f"{estimator.validation_fraction} of {X.shape[0]} samples: {exc} Increase "
+            "validation_fraction, give fit's X_val / y_val, or set "
+            "early_stopping=False.") from None
     if val.shape[0] < 2:
         raise ValueError("The validation set is too small. Increase "
                          "'validation_fraction' or the size of your dataset.")
-    train_d, val_d = from_host(train, xp, device), from_host(val, xp, device)
+    backend = Backend.of(X)
+    train_rows, val_rows = backend.asarray(train), backend.asarray(val)
 
     def take(array, rows):
-        return None if array is None else xp.take(array, rows, axis=0)
+        return backend.take_rows(array, rows)
 
-    y_val = to_host(take(y, val_d))
-    return ((take(X, train_d), take(y, train_d), take(sample_weight, train_d)),
-            (take(X, val_d), y_val, estimator._decode_targets(y_val),
-             to_host(take(sample_weight, val_d))))
+    y_val = to_host(take(y, val_rows))
+    return ((take(X, train_rows), take(y, train_rows), take(sample_weight, train_rows)),
+            (take(X, val_rows), y_val, estimator._decode_targets(y_val),
+             to_host(take(sample_weight, val_rows))))
 
 
 def make_validation(estimator, network, X_val, y_val, y_val_labels, sw_val):
@@ -130,11 +200,9 @@ def _scorer_arrays(X_val, y_val_labels, sw_val):
     where ``predict`` answers, so a scorer's metric (which follows scikit-learn's
     array-API rules) sees one namespace. String labels stay NumPy, as ``predict``
     then answers in NumPy."""
-    if is_numpy_array(X_val):  # NumPy or sparse
-        return y_val_labels, sw_val
-    xp, device = array_namespace(X_val), X_val.device
+    backend = Backend.of(X_val)
     if y_val_labels.dtype.kind in "biuf":
-        y_val_labels = from_host(y_val_labels, xp, device)
+        y_val_labels = backend.asarray(y_val_labels)
     if sw_val is not None:
-        sw_val = from_host(np.asarray(sw_val), xp, device)
+        sw_val = backend.asarray(sw_val)
     return y_val_labels, sw_val

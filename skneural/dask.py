@@ -1,96 +1,128 @@
-"""Dask paths: training on a ``dask.array`` where its chunks live.
+"""Dask arrays as a data source: training and prediction where the chunks live.
 
-``MLPClassifier.fit`` / ``MLPRegressor.fit`` route a Dask collection here (the
-estimators recognise one by its type's module, so nothing imports Dask unless the
-data are Dask's). Two paths:
+The estimators need nothing Dask-specific: their one ``fit`` asks
+:func:`skneural._data.source` for the training data, and a Dask collection (found by
+the Dask collection protocol; nothing imports Dask otherwise) becomes a
+:class:`ChunkedData`:
 
-* **Full-batch solvers** ('lbfgs', 'cg', the 'rprop' family): the data are persisted
-  on the workers once; every evaluation of the objective sends the parameter vector
-  to them, each chunk returns ``(sum of its sample-weighted losses, its weight sum,
-  its unscaled gradient sum)`` computed by the same :class:`~skneural.network.Network`
-  code as a NumPy fit, and the client adds these up, adds the weight penalty once and
-  divides by the total weight: the objective of the NumPy fit up to summation order,
-  so the iterates agree with it to rounding. Only parameter-sized vectors travel;
-  nothing the size of ``X`` reaches the client. This is the scheme of dask-glm's
-  L-BFGS, with the network's backward pass in place of a GLM's gradient.
-* **partial_fit** streams the blocks: ``partial_fit(X_dask, y_dask)`` is
-  ``partial_fit`` on each row block in turn, each fetched to the client on its own
+* **Full-batch solvers** ('lbfgs', 'cg', the 'rprop' family, any solver declaring
+  ``full_batch``): the data are persisted on the workers once; every evaluation of
+  the objective sends the parameter vector to them, each chunk returns ``(sum of its
+  sample-weighted losses, its weight sum, its unscaled gradient sum)`` computed by
+  the same :class:`~skneural.network.Network` code as an in-memory fit, and the
+  client adds these up, adds the weight penalty once and divides by the total
+  weight: the objective of the NumPy fit up to summation order, so the iterates
+  agree with it to rounding. Only parameter-sized vectors travel; nothing the size
+  of ``X`` reaches the client. This is the scheme of dask-glm's L-BFGS, with the
+  network's backward pass in place of a GLM's gradient.
+* **partial_fit** streams the row blocks: ``partial_fit(X_dask, y_dask)`` is
+  ``partial_fit`` on each block in turn, each fetched to the client on its own
   (what ``dask_ml.wrappers.Incremental`` does on a worker).
+* **predict**, **predict_proba**, **predict_log_proba** return Dask arrays computed
+  block by block on the workers; **score** computes the metric there too.
 
-``fit`` with a step solver ('adam', 'sgd', ...) on a Dask array is refused: its epochs
-shuffle mini-batches across the whole data set, which a chunked array cannot give
-without moving every sample. ``Incremental`` or ``partial_fit`` stream instead.
-
-Classes, the class weights and the target encoding are computed on the cluster too
-(``dask.array.unique``, then a per-chunk encoding).
+``fit`` with a mini-batch solver ('adam', 'sgd', ...) on a Dask array is refused:
+its epochs shuffle mini-batches across the whole data set, which a chunked array
+cannot give without moving every sample. ``Incremental`` or ``partial_fit`` stream
+instead. The checks of the input (finite values, non-negative weights), the classes
+and the class weights are computed on the cluster.
 """
+
+import math
 
 import dask
 import dask.array as da
 import numpy as np
-from sklearn.base import is_classifier
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import _check_feature_names, _check_n_features
 
-from . import losses as _losses
-from . import solvers as _solvers
-from ._training import Trainer
-from ._validation import check_validation_set, make_validation
-from .callbacks import FitTasks
+from . import regularizers
+from ._backend import HOST, NUMPY
+from ._data import Batch
 from .network import Network
 
-__all__ = ["ClusterNetwork", "fit"]
+__all__ = ["ChunkedData"]
 
 
-class ClusterNetwork:
-    """A :class:`~skneural.network.Network` whose full-batch loss and gradient are
-    computed on the Dask workers that hold the data.
-
-    Everything but :meth:`loss_gradient` (and, through it,
-    ``constrained_loss_gradient``) is the wrapped network's, so the trainer drives it
-    as it drives a NumPy network.
+class ChunkedData:
+    """Training data in a Dask array's row chunks: a data source of
+    :mod:`skneural._data` whose loss and gradient are computed on the workers.
 
     Parameters
     ----------
-    network : Network
-        The estimator's network (its penalty is added here, once per evaluation).
+    X : dask.array.Array of shape (n_samples, n_features)
+    y : dask.array.Array of shape (n_samples, n_outputs)
+        Encoded targets, chunked by rows as X.
+    sample_weight : dask.array.Array of shape (n_samples,) or None
+    dtype : NumPy dtype
+        The training dtype.
     """
 
-    # Network's own projection and chain rule, around the cluster's loss_gradient.
-    constrained_loss_gradient = Network.constrained_loss_gradient
+    minibatches = False
+    minibatch_refusal = (
+        "solver={solver!r} trains on shuffled mini-batches, which a Dask array "
+        "cannot give without moving every sample. Stream the blocks with "
+        "partial_fit (estimator.partial_fit(X_dask, y_dask) is partial_fit on each "
+        "block) or dask_ml.wrappers.Incremental, or use a full-batch solver "
+        "('lbfgs', 'cg', the 'rprop' family), computed on the workers.")
+    backend = HOST  # the weights stay on the client; the chunks are NumPy
 
-    def __init__(self, network):
-        self.network = network
-        # What a worker needs to rebuild the network without its penalty.
-        self.spec = {"layer_sizes": network.layer_sizes,
-                     "activation": network.activations,
-                     "output_activation": network.output_activation,
-                     "loss": network.loss, "dtype": network.dtype}
+    def __init__(self, X, y, sample_weight, dtype):
+        self.dtype = np.dtype(dtype)
+        self.X, self.y, self.sample_weight = dask.persist(
+            X.astype(self.dtype), y.astype(self.dtype),
+            None if sample_weight is None else sample_weight.astype(self.dtype))
+        self._weight_sum = None
         self.n_evaluations = 0
 
-    def __getattr__(self, name):
-        if name == "network":  # not yet set (copy, unpickling): no recursion
-            raise AttributeError(name)
-        return getattr(self.network, name)
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
 
-    def loss_gradient(self, params, X, y, sample_weight=None, grad=None, *, rng=None,
-                      workspace=None):
-        """``(loss, grad)`` of the full-batch objective, summed over the chunks.
+    def weight_sum(self):
+        if self._weight_sum is None:
+            self._weight_sum = (self.n_samples if self.sample_weight is None
+                                else float(dask.compute(self.sample_weight.sum())[0]))
+        return self._weight_sum
 
-        ``X``, ``y`` and ``sample_weight`` are Dask arrays with the same row chunks
-        (``sample_weight`` may be None); ``rng`` and ``workspace`` are unused (no
-        dropout or input noise on this path).
-        """
+    def full_batch(self):
+        return Batch(slice(None), self.n_samples, self.weight_sum())
+
+    def batches(self, order, batch_size):
+        yield self.full_batch()
+
+    def loss_gradient(self, network, params, batch=None, grad=None, *, rng=None,
+                      workspace=None, l1_gradient=True, constrained=False):
+        """``(loss, grad)`` of the full-batch objective, summed over the chunks on
+        the workers; with ``constrained``, of max-norm's reparametrized objective
+        (the projection and its chain rule on the client)."""
+        if network.input_noise > 0 or any(rate > 0 for rate in network.dropout):
+            raise ValueError(
+                "dropout and input_noise are not available with Dask arrays: each "
+                "chunk would draw its own noise, so the objective would differ from "
+                "the NumPy fit's. Use a step solver through "
+                "dask_ml.wrappers.Incremental.")
+        norms = None
+        if constrained and network.max_norm is not None:
+            norms = network.max_norm_project(params)
+        loss, grad = self._sums(network, params, grad, l1_gradient)
+        if norms is not None:
+            grad = network.max_norm_pull_back(grad, params, norms)
+        return loss, grad
+
+    def _sums(self, network, params, grad, l1_gradient):
         if grad is None:
-            grad = np.empty(self.network.n_params, dtype=self.network.dtype)
-        blocks = [X.to_delayed().ravel(), y.to_delayed().ravel()]
-        blocks.append([None] * len(blocks[0]) if sample_weight is None
-                      else sample_weight.to_delayed().ravel())
-        shipped = dask.delayed(np.array(params, dtype=self.network.dtype), pure=True)
+            grad = np.empty(network.n_params, dtype=network.dtype)
+        blocks = [self.X.to_delayed().ravel(), self.y.to_delayed().ravel()]
+        blocks.append([None] * len(blocks[0]) if self.sample_weight is None
+                      else self.sample_weight.to_delayed().ravel())
+        # What a worker needs to rebuild the network without its penalty.
+        spec = {"layer_sizes": network.layer_sizes, "activation": network.activations,
+                "output_activation": network.output_activation, "loss": network.loss,
+                "dtype": network.dtype}
+        shipped = dask.delayed(np.array(params, dtype=network.dtype), pure=True)
         sums = dask.delayed(_chunk_sums, pure=True)
         try:
-            parts = dask.compute(*[sums(self.spec, shipped, *chunk)
+            parts = dask.compute(*[sums(spec, shipped, *chunk)
                                    for chunk in zip(*blocks)])
         except Exception as exc:
             raise RuntimeError(
@@ -105,8 +137,163 @@ class ClusterNetwork:
             weight_sum += chunk_weight
             grad += chunk_grad
         # As Network.backward: the penalty once, everything over the weight sum.
-        total += self.network._add_penalty(params, grad, weight_sum)
+        if network.alpha == 0.0:
+            grad /= weight_sum
+            return total / weight_sum, grad
+        l2 = network.alpha * (1.0 - network.l1_ratio)
+        l1 = network.alpha * network.l1_ratio
+        weights = params[: network.n_coefs]
+        total += float(regularizers.penalty_value(weights, l2, l1, np))
+        grad = regularizers.add_penalty_gradient(grad, params, network.n_coefs, l2,
+                                                 l1 if l1_gradient else 0.0,
+                                                 weight_sum, np)
         return total / weight_sum, grad
+
+    def objective(self, network, params):
+        return float(self.loss_gradient(network, params)[0])
+
+    def initial_loss(self, network, params):
+        # The exact objective: one evaluation on the workers.
+        return self.objective(network, params)
+
+    def outputs_finite(self, network, params):
+        """``(finite, largest absolute input)``, computed on the workers."""
+        spec = {"layer_sizes": network.layer_sizes, "activation": network.activations,
+                "output_activation": network.output_activation, "loss": network.loss,
+                "dtype": network.dtype}
+        shipped = dask.delayed(np.array(params, dtype=network.dtype), pure=True)
+        check = dask.delayed(_chunk_finite, pure=True)
+        checks = [check(spec, shipped, X, y) for X, y in
+                  zip(self.X.to_delayed().ravel(), self.y.to_delayed().ravel())]
+        finite, scale = dask.compute(checks, abs(self.X).max())
+        return all(finite), float(scale)
+
+    # -- what the estimators ask of Dask input ----------------------------------------
+
+    @staticmethod
+    def validate(estimator, X, y, *, reset, y_numeric=False, **options):
+        """scikit-learn's checks of ``validate_data`` on a Dask ``X`` (2-D, numeric,
+        finite, the fitted width) and ``y`` (rows, finite if numeric), computed on
+        the cluster in one pass; X is rechunked to whole rows."""
+        X, y = (_as_dask_array(a) for a in (X, y))
+        if not isinstance(X, da.Array) or X.ndim != 2:
+            raise ValueError(f"Expected a 2-D Dask array X, got {type(X).__name__} "
+                             f"of shape {getattr(X, 'shape', None)}.")
+        if X.dtype.kind not in "fiub":
+            raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        X = X.rechunk({1: -1})
+        y = ChunkedData.rows_like(X, y)
+        _check_n_features(estimator, X, reset=reset)
+        _check_feature_names(estimator, X, reset=reset)
+        checks = [da.isfinite(X).all()]
+        if y_numeric or y.dtype.kind == "f":
+            checks.append(da.isfinite(y).all())
+        finite = dask.compute(*checks)
+        if not finite[0]:
+            raise ValueError("Input X contains NaN or infinity.")
+        if len(finite) > 1 and not finite[1]:
+            raise ValueError("Input y contains NaN or infinity.")
+        return dask.persist(X, y)
+
+    @staticmethod
+    def check_sample_weight(sample_weight, X):
+        sample_weight = ChunkedData.rows_like(X, _as_dask_array(sample_weight),
+                                              name="sample_weight")
+        if sample_weight.ndim != 1:
+            raise ValueError("sample_weight must be 1-D.")
+        if float(dask.compute(sample_weight.min())[0]) < 0:
+            raise ValueError("Negative values in data passed to `sample_weight`")
+        return sample_weight
+
+    @staticmethod
+    def rows_like(X, data, dtype=None, name="y"):
+        """``data`` (Dask or in memory) as a Dask array chunked by rows as X is."""
+        data = _as_dask_array(data)
+        if not isinstance(data, da.Array):
+            data = da.from_array(np.asarray(data), chunks=-1)
+        if data.shape[0] != X.shape[0]:
+            raise ValueError(f"Found input variables with inconsistent numbers of "
+                             f"samples: X has {X.shape[0]}, {name} has "
+                             f"{data.shape[0]}.")
+        data = data.rechunk((X.chunks[0],) + tuple((n,) for n in data.shape[1:]))
+        return data if dtype is None else data.astype(dtype)
+
+    @staticmethod
+    def map_rows(function, array, columns=None, dtype=None):
+        """``function`` of each row block, lazily: a Dask array with ``columns``
+        output columns (None: 1-D)."""
+        array = _as_dask_array(array)
+        if array.ndim == 2:
+            array = array.rechunk({1: -1})
+        if columns is None:
+            return array.map_blocks(function, dtype=dtype, chunks=(array.chunks[0],),
+                                    drop_axis=1 if array.ndim == 2 else None)
+        return array.map_blocks(function, dtype=dtype,
+                                chunks=(array.chunks[0], (columns,)),
+                                new_axis=1 if array.ndim == 1 else None)
+
+    @staticmethod
+    def unique(y, return_counts=False):
+        result = dask.compute(da.unique(_as_dask_array(y), return_counts=return_counts))
+        return result[0]
+
+    @staticmethod
+    def minimum(y):
+        return float(dask.compute(y.min())[0])
+
+    @staticmethod
+    def any_nonzero(array):
+        return bool(dask.compute((array != 0).any())[0])
+
+    @staticmethod
+    def row_blocks(X, y, sample_weight=None):
+        """``(X, y, sample_weight)`` of each row block in turn, each computed on its
+        own (one block on the client at a time)."""
+        X = _as_dask_array(X)
+        if not isinstance(X, da.Array):
+            raise ValueError(f"Expected a Dask array X, got {type(X).__name__}.")
+        X = X.rechunk({1: -1})
+        y = ChunkedData.rows_like(X, y)
+        if sample_weight is not None:
+            sample_weight = ChunkedData.rows_like(X, sample_weight, name="sample_weight")
+        for i in range(X.numblocks[0]):
+            yield dask.compute(X.blocks[i], y.blocks[i],
+                               None if sample_weight is None
+                               else sample_weight.blocks[i])
+
+    @staticmethod
+    def score(estimator, X, y, sample_weight=None):
+        """Accuracy (classifier) or R^2 (regressor, averaged over outputs as
+        scikit-learn's ``r2_score``), computed on the workers."""
+        from sklearn.base import is_classifier
+
+        X = _as_dask_array(X)
+        y_pred = estimator.predict(X)
+        y = ChunkedData.rows_like(X, y)
+        weights = (da.ones(X.shape[0], chunks=(X.chunks[0],)) if sample_weight is None
+                   else ChunkedData.rows_like(X, sample_weight, name="sample_weight"))
+        if is_classifier(estimator):
+            correct = (y_pred == y) if y.ndim == 1 else (y_pred == y).all(axis=1)
+            hits, total = dask.compute((correct * weights).sum(), weights.sum())
+            return float(hits / total)
+        if y.ndim == 1:
+            y, y_pred = y[:, None], y_pred[:, None]
+        w = weights[:, None]
+        total = weights.sum()
+        mean = (w * y).sum(axis=0) / total
+        residual, spread = dask.compute((w * (y - y_pred) ** 2).sum(axis=0),
+                                        (w * (y - mean) ** 2).sum(axis=0))
+        scores = [_r2(res, tot) for res, tot in zip(residual, spread)]
+        return float(np.mean(scores))
+
+
+def _r2(residual, spread):
+    # scikit-learn's r2_score with force_finite=True for constant targets.
+    if spread == 0:
+        return 1.0 if residual == 0 else 0.0
+    return 1.0 - residual / spread
 
 
 def _chunk_sums(spec, params, X, y, sample_weight):
@@ -122,215 +309,26 @@ def _chunk_sums(spec, params, X, y, sample_weight):
     network = Network(**spec)
     loss, grad = network.loss_gradient(params, X, y, sample_weight)
     grad *= weight_sum
-    return loss * weight_sum, weight_sum, grad
+    return float(loss) * weight_sum, weight_sum, grad
 
 
-def fit(estimator, X, y, sample_weight=None, incremental=False,
-        validation=(None, None, None)):
-    """``fit`` / ``partial_fit`` of an MLP on Dask collections (called by ``_fit``).
-
-    ``validation`` is ``fit``'s ``(X_val, y_val, sample_weight_val)``, in memory.
-    Returns the estimator.
-    """
-    X, y, sample_weight = (_as_dask_array(a) for a in (X, y, sample_weight))
-    if incremental:
-        return _stream(estimator, X, y, sample_weight)
-    solver = _solvers.from_estimator_params(estimator.solver, estimator.get_params(False))
-    minimizer = _solvers.is_minimizer(solver)
-    _check_supported(estimator, solver, minimizer, validation)
-    first_pass = not hasattr(estimator, "coefs_") or not estimator.warm_start
-    X, y_encoded, sample_weight = _training_data(estimator, X, y, sample_weight,
-                                                 first_pass)
-    given = check_validation_set(estimator, *validation, X.dtype, False)
-    network, params, state = estimator._start(X, first_pass, False)
-    data = (X, y_encoded, sample_weight)
-    validation = None if given is None else make_validation(estimator, network, *given)
-    cluster = ClusterNetwork(network)
-    if not minimizer and state.record.initial_loss is None:
-        # The divergence guard's yardstick: here the exact objective, not a sample.
-        state.record.initial_loss = cluster.loss_gradient(params, *data)[0]
-    tasks = FitTasks(estimator, max_subtasks=estimator.max_iter + int(minimizer),
-                     X=X, y=lambda: y, metadata=None if sample_weight is None
-                     else {"sample_weight": sample_weight})
-    name = "iteration" if minimizer else "epoch"
-    trainer = Trainer(
-        cluster, solver, estimator._schedule(solver), batch_size=X.shape[0],
-        shuffle=False, max_iter=estimator.max_iter, tol=estimator.tol,
-        n_iter_no_change=estimator.n_iter_no_change,
-        early_stopping=estimator.early_stopping, verbose=estimator.verbose,
-        convergence_warning=ConvergenceWarning,
-        hooks=(lambda: tasks.begin(name, tasks.weights),
-               lambda: tasks.end(tasks.weights)))
-    if minimizer:
-        trainer.run_minimizer(state, params, data, validation)
-    else:
-        trainer.run(state, params, data, validation)
-    tasks.close()
-    estimator._publish(state)
-    if not np.isfinite(params).all():
-        raise ValueError("Solver produced non-finite parameter weights. The input data "
-                         "may contain large values and need to be preprocessed.")
-    return estimator
+def _chunk_finite(spec, params, X, y):
+    """Whether every layer's outputs on a chunk, and its loss, are finite."""
+    network = Network(**spec)
+    with np.errstate(over="ignore", invalid="ignore"):
+        tape = network.forward(params, X)
+        if not all(np.isfinite(out).all() for out in tape.activations[1:]):
+            return False
+        per_sample, _ = network.loss.loss_gradient(y, tape.activations[-1], None,
+                                                   NUMPY)
+        return bool(np.isfinite(per_sample).all())
 
 
 def _as_dask_array(data):
-    """A Dask array from a Dask array or DataFrame; in-memory data as given."""
+    """A Dask array from a Dask array or DataFrame; other data as given."""
     if hasattr(data, "to_dask_array"):  # Dask DataFrame or Series
         return data.to_dask_array(lengths=True)
-    if isinstance(data, da.Array) and any(np.isnan(c) for c in data.chunks[0]):
+    if isinstance(data, da.Array) and any(math.isnan(c) for c in data.chunks[0]):
         return data.compute_chunk_sizes()
     return data
 
-
-def _check_supported(estimator, solver, minimizer, validation):
-    """Refuse what this path cannot do exactly as the NumPy fit does."""
-    if not minimizer and not getattr(solver, "full_batch", False):
-        raise ValueError(
-            f"solver={estimator.solver!r} trains on shuffled mini-batches, which a "
-            "Dask array cannot give without moving every sample. Stream the blocks "
-            "with partial_fit (estimator.partial_fit(X_dask, y_dask) is partial_fit "
-            "on each block) or dask_ml.wrappers.Incremental, or use a full-batch "
-            "solver ('lbfgs', 'cg', the 'rprop' family), computed on the workers.")
-    if estimator.input_noise > 0 or np.any(np.asarray(estimator.dropout) > 0):
-        raise ValueError(
-            "dropout and input_noise are not available with Dask arrays: each chunk "
-            "would draw its own noise, so the objective would differ from the NumPy "
-            "fit's. Use a step solver through dask_ml.wrappers.Incremental.")
-    if not minimizer and estimator._schedule(solver).needs_objective:
-        raise ValueError(f"learning_rate={estimator.learning_rate!r} is not available "
-                         "for Dask arrays; use 'constant'.")
-    if estimator.early_stopping and not minimizer and validation[0] is None:
-        raise ValueError(
-            "early_stopping on a Dask array needs fit's X_val / y_val (in memory): "
-            "the validation_fraction split would move samples between workers.")
-
-
-def _training_data(estimator, X, y, sample_weight, first_pass):
-    """X, the 2-D encoded y and the sample weights as Dask arrays with the same row
-    chunks, persisted on the workers; the checks run there in one pass."""
-    if not isinstance(X, da.Array) or X.ndim != 2:
-        raise ValueError(f"Expected a 2-D Dask array X, got {type(X).__name__} "
-                         f"of shape {getattr(X, 'shape', None)}.")
-    if X.dtype.kind not in "fiub":
-        raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
-    dtype = np.dtype(estimator.training_dtype or (
-        X.dtype if X.dtype in (np.float32, np.float64) else np.float64))
-    X = X.astype(dtype).rechunk({1: -1})
-    y, sample_weight = (_rows_like(X, a, name) for a, name in
-                        ((y, "y"), (sample_weight, "sample_weight")))
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if sample_weight is not None:
-        sample_weight = sample_weight.astype(dtype)
-    X, y, sample_weight = dask.persist(X, y, sample_weight)
-    if first_pass:
-        estimator.n_features_in_ = X.shape[1]
-        if hasattr(estimator, "feature_names_in_"):
-            del estimator.feature_names_in_
-    elif X.shape[1] != estimator.n_features_in_:
-        raise ValueError(f"X has {X.shape[1]} features, but {type(estimator).__name__} "
-                         f"is expecting {estimator.n_features_in_} features as input.")
-    if is_classifier(estimator):
-        y_encoded, class_weights = _encode_classes(estimator, X, y, sample_weight,
-                                                    first_pass)
-        if class_weights is not None:
-            sample_weight = (class_weights if sample_weight is None
-                             else sample_weight * class_weights)
-    else:
-        y_encoded = _encode_targets(estimator, X, y, sample_weight)
-    estimator.n_outputs_ = y_encoded.shape[1]
-    y_encoded, sample_weight = dask.persist(y_encoded, sample_weight)
-    return X, y_encoded, sample_weight
-
-
-def _rows_like(X, data, name):
-    """``data`` (y or sample_weight, Dask or in memory) as a Dask array chunked by
-    rows as X is; None stays None."""
-    if data is None:
-        return None
-    if not isinstance(data, da.Array):
-        data = da.from_array(np.asarray(data), chunks=-1)
-    if data.shape[0] != X.shape[0]:
-        raise ValueError(f"Found input variables with inconsistent numbers of samples: "
-                         f"X has {X.shape[0]}, {name} has {data.shape[0]}.")
-    return data.rechunk((X.chunks[0],) + tuple((n,) for n in data.shape[1:]))
-
-
-def _check_data(X, sample_weight, *checks):
-    """Compute ``checks`` (small Dask results) together with the finiteness of X and
-    the smallest sample weight, in one pass over the data; return the checks'
-    values."""
-    extra = [] if sample_weight is None else [sample_weight.min()]
-    finite, *values = dask.compute(da.isfinite(X).all(), *extra, *checks)
-    if not finite:
-        raise ValueError("Input X contains NaN or infinity.")
-    if extra and values.pop(0) < 0:
-        raise ValueError("Negative values in data passed to `sample_weight`")
-    return values
-
-
-def _encode_classes(estimator, X, y, sample_weight, first_pass):
-    """One-hot targets (computed per chunk) and the per-sample class weights."""
-    if y.ndim != 1:
-        raise ValueError("Dask targets of MLPClassifier must be 1-D class labels "
-                         "(multilabel targets are for in-memory arrays).")
-    classes, counts = _check_data(X, sample_weight, *da.unique(y, return_counts=True))
-    if first_pass:
-        estimator._label_binarizer = LabelBinarizer().fit(classes)
-        estimator.classes_ = estimator._label_binarizer.classes_
-        if len(estimator.classes_) < 2:
-            raise ValueError(
-                f"{type(estimator).__name__} needs samples of at least 2 classes in "
-                f"the data, but the data contains only one class: {classes[0]}.")
-    elif set(classes) != set(estimator.classes_):
-        raise ValueError(
-            "warm_start can only be used where `y` has the same classes as in the "
-            f"previous call to fit. Previously got {estimator.classes_}, `y` has "
-            f"{classes}")
-    binarizer, dtype = estimator._label_binarizer, X.dtype
-    n_outputs = 1 if len(estimator.classes_) == 2 else len(estimator.classes_)
-    y_encoded = y.map_blocks(_binarize, binarizer, dtype, dtype=dtype, new_axis=1,
-                             chunks=(y.chunks[0], (n_outputs,)))
-    if estimator.class_weight is None:
-        return y_encoded, None
-    # compute_class_weight on the counts: y=classes weighted by the counts is the
-    # full y as far as 'balanced' is concerned.
-    weights = compute_class_weight(estimator.class_weight, classes=estimator.classes_,
-                                   y=classes, sample_weight=counts).astype(dtype)
-    return y_encoded, y.map_blocks(_lookup, estimator.classes_, weights, dtype=dtype)
-
-
-def _binarize(y, binarizer, dtype):
-    return binarizer.transform(y).astype(dtype)
-
-
-def _lookup(y, keys, values):
-    return values[np.searchsorted(keys, y)]
-
-
-def _encode_targets(estimator, X, y, sample_weight):
-    """The regressor's 2-D float targets, after the checks (one pass)."""
-    y = y.astype(X.dtype)
-    finite_y, y_min = _check_data(X, sample_weight, da.isfinite(y).all(), y.min())
-    if not finite_y:
-        raise ValueError("Input y contains NaN or infinity.")
-    if _losses.get(estimator._loss_name()).link == "exp" and y_min < 0:
-        raise ValueError(f"loss={estimator.loss!r} needs non-negative targets y; got "
-                         f"a minimum of {y_min}.")
-    return y[:, None] if y.ndim == 1 else y
-
-
-def _stream(estimator, X, y, sample_weight):
-    """``partial_fit`` on each row block of X in turn (one block on the client at a
-    time)."""
-    if not isinstance(X, da.Array):
-        raise ValueError(f"Expected a Dask array X, got {type(X).__name__}.")
-    X = X.rechunk({1: -1})
-    y, sample_weight = _rows_like(X, y, "y"), _rows_like(X, sample_weight,
-                                                         "sample_weight")
-    for i in range(X.numblocks[0]):
-        X_block, y_block, sw_block = dask.compute(
-            X.blocks[i], y.blocks[i],
-            None if sample_weight is None else sample_weight.blocks[i])
-        estimator._fit(X_block, y_block, sample_weight=sw_block, incremental=True)
-    return estimator

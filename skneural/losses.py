@@ -28,13 +28,12 @@ from functools import partial
 from numbers import Real
 
 import numpy as np
-from scipy.special import expit, xlogy
 
-from . import _jit
 from . import activations as _activations
+from ._backend import device_of, expit, fusable, into, namespace
 from ._registry import Registry
 
-__all__ = ["Loss", "LOSSES", "register", "get", "huber"]
+__all__ = ["Loss", "LOSSES", "register", "get", "huber", "exp_cap"]
 
 
 @dataclass(frozen=True)
@@ -49,51 +48,51 @@ class Loss:
         Name of the registered activation that maps raw outputs to predictions
         (``"identity"``, ``"logistic"``, ``"softmax"``, ``"exp"``); exposed by the
         estimators as ``out_activation_``.
-    loss_gradient : callable ``loss_gradient(y, raw, gradient_out) -> per_sample``
-        Writes ``dloss_i/draw`` into ``gradient_out`` (which may be ``raw`` itself,
-        for an in-place computation) and returns the per-sample loss, shape
-        (n_samples,), summed over outputs.
+    loss_gradient : callable ``loss_gradient(y, raw, out, xp) -> (per_sample, gradient)``
+        The per-sample loss, shape (n_samples,), summed over outputs, and
+        ``dloss_i/draw``, for targets ``y`` and raw outputs ``raw`` of the Array API
+        namespace ``xp`` (:mod:`skneural._backend`). The gradient may be written
+        into ``out`` (an array like ``raw``, possibly ``raw`` itself; None: leave
+        ``raw`` unchanged) and returned.
     description : str, default=""
-    xp_loss_gradient : callable, default=None
-        ``xp_loss_gradient(y, raw, xp) -> (per_sample, gradient)``: the same for
-        arrays of any Array API namespace ``xp``, returning new arrays; needed only
-        to train on such arrays (see :mod:`skneural._array_api`).
     """
 
     name: str
     link: str
     loss_gradient: Callable = field(repr=False)
     description: str = field(default="", compare=False, repr=False)
-    xp_loss_gradient: Callable | None = field(default=None, compare=False, repr=False)
 
     def value(self, y, raw, sample_weight=None):
         """Sample-weighted mean loss of raw outputs ``raw`` against targets ``y``."""
-        per_sample = self.loss_gradient(y, raw, np.empty_like(raw))
-        return float(np.average(per_sample, weights=sample_weight))
+        xp = namespace(raw)
+        per_sample, _ = self.loss_gradient(y, raw, None, xp)
+        if sample_weight is None:
+            return float(xp.mean(per_sample))
+        return float(xp.sum(per_sample * sample_weight) / xp.sum(sample_weight))
 
     def gradient(self, y, raw):
         """Per-sample derivative of the loss with respect to ``raw`` (a new array)."""
-        gradient = np.empty_like(raw)
-        self.loss_gradient(y, raw, gradient)
-        return gradient
+        return self.loss_gradient(y, raw, None, namespace(raw))[1]
 
     def predict(self, raw):
         """Apply the output link to a copy of ``raw``."""
-        return self.apply_link(np.array(raw))
+        return self.apply_link(namespace(raw).asarray(raw, copy=True))
 
     def apply_link(self, raw):
-        """Apply the output link to ``raw`` in place and return it.
+        """Apply the output link to ``raw`` (in place where the namespace allows)
+        and return the result.
 
         The ``exp`` link first caps ``raw`` at :func:`exp_cap` (as the Poisson loss
         does in training), so predictions stay finite: at most about 1e154 in
         float64, 1.8e19 in float32.
         """
+        xp = namespace(raw)
         if self.link == "exp":
-            np.minimum(raw, exp_cap(raw.dtype), out=raw)
-        return _activations.get(self.link).function(raw)
+            raw = into(xp, xp.clip, raw, None, exp_cap(raw.dtype, xp), out=raw)
+        return _activations.get(self.link).function(raw, xp)
 
 
-def exp_cap(dtype):
+def exp_cap(dtype, xp=np):
     """Largest raw output the ``exp`` link uses: ``log(finfo(dtype).max) / 2``.
 
     Half the overflow threshold, so ``exp(cap)`` and the Poisson deviance's terms
@@ -101,7 +100,7 @@ def exp_cap(dtype):
     training (loss and gradient, which is ``exp(cap) - y``, pulling a too-large
     output down) and in prediction alike.
     """
-    return float(np.log(np.finfo(dtype).max) / 2)
+    return float(math.log(float(xp.finfo(dtype).max)) / 2)
 
 
 LOSSES = Registry(
@@ -124,96 +123,60 @@ def get(loss):
     return LOSSES.get(loss)
 
 
-def _squared_error(y, raw, gradient):
-    np.subtract(raw, y, out=gradient)
-    return 0.5 * np.einsum("ij,ij->i", gradient, gradient)
+def _squared_error(y, raw, out, xp):
+    gradient = into(xp, xp.subtract, raw, y, out=out)
+    return 0.5 * xp.vecdot(gradient, gradient, axis=-1), gradient
 
 
-def _poisson(y, raw, gradient):
+def _poisson(y, raw, out, xp):
     # Half Poisson deviance with log link, including the constant y*log(y) - y so the
     # value matches scikit-learn's. Raw outputs are capped so exp stays finite.
-    raw_capped = np.minimum(raw, exp_cap(raw.dtype))
-    mean = np.exp(raw_capped)
-    per_sample = (mean - y * raw_capped + xlogy(y, y) - y).sum(axis=1)
-    np.subtract(mean, y, out=gradient)
-    return per_sample
+    raw_capped = xp.clip(raw, max=exp_cap(raw.dtype, xp))
+    mean = xp.exp(raw_capped)
+    positive = y > 0
+    y_log_y = xp.where(positive, y * xp.log(xp.where(positive, y, xp.ones_like(y))),
+                       xp.zeros_like(y))
+    per_sample = xp.sum(mean - y * raw_capped + y_log_y - y, axis=1)
+    return per_sample, into(xp, xp.subtract, mean, y, out=out)
 
 
-def _log_loss(y, raw, gradient):
+@fusable("log_loss", 3)
+def _log_loss(y, raw, out, xp):
     # Softmax cross-entropy via log-sum-exp, computed in the gradient buffer (which
     # may be ``raw`` itself): with s = r - max(r), the loss is
     # log(sum(exp(s))) * sum(y) - <y, s> and its gradient softmax(r) * sum(y) - y.
-    if raw.ndim == 2 and _jit.usable(y, raw, gradient):  # one compiled pass per row
-        return _jit.softmax_cross_entropy(y, raw, gradient)
-    np.subtract(raw, np.maximum.reduce(raw, axis=1, keepdims=True), out=gradient)
-    y_dot_shifted = np.einsum("ij,ij->i", y, gradient)
-    np.exp(gradient, out=gradient)
+    gradient = into(xp, xp.subtract, raw, xp.max(raw, axis=1, keepdims=True), out=out)
+    y_dot_shifted = xp.vecdot(y, gradient, axis=-1)
+    gradient = into(xp, xp.exp, gradient, out=gradient)
     # Row sums as products with a ones vector: a BLAS gemv is several times faster
     # than NumPy's reduction along a short last axis.
-    ones = np.ones(raw.shape[1], dtype=gradient.dtype)
-    norm = np.dot(gradient, ones)
-    y_sum = np.dot(y, ones.astype(y.dtype, copy=False))
-    per_sample = np.log(norm) * y_sum - y_dot_shifted
+    ones = xp.ones(raw.shape[1], dtype=gradient.dtype, device=device_of(raw))
+    norm = gradient @ ones
+    y_sum = y @ xp.astype(ones, y.dtype)
+    per_sample = xp.log(norm) * y_sum - y_dot_shifted
     gradient /= norm[:, None]  # softmax, divided as scikit-learn does
     gradient *= y_sum[:, None]  # exact no-op for one-hot rows
     gradient -= y
-    return per_sample
-
-
-def _binary_log_loss(y, raw, gradient):
-    # log(1 + exp(r)) - y r, summed over the independent logistic outputs.
-    per_sample = (np.logaddexp(0, raw) - y * raw).sum(axis=1)
-    expit(raw, out=gradient)
-    gradient -= y
-    return per_sample
-
-
-# -- generic forms (any Array API namespace): ``(per_sample, gradient)``, new arrays ---
-
-
-def _xp_squared_error(y, raw, xp):
-    gradient = raw - y
-    return 0.5 * xp.sum(gradient * gradient, axis=1), gradient
-
-
-def _xp_poisson(y, raw, xp):
-    cap = math.log(xp.finfo(raw.dtype).max) / 2
-    raw_capped = xp.clip(raw, max=cap)
-    mean = xp.exp(raw_capped)
-    y_log_y = xp.where(y > 0, y * xp.log(xp.where(y > 0, y, xp.ones_like(y))),
-                       xp.zeros_like(y))
-    per_sample = xp.sum(mean - y * raw_capped + y_log_y - y, axis=1)
-    return per_sample, mean - y
-
-
-def _xp_log_loss(y, raw, xp):
-    shifted = raw - xp.max(raw, axis=1, keepdims=True)
-    y_dot_shifted = xp.sum(y * shifted, axis=1)
-    exp = xp.exp(shifted)
-    norm = xp.sum(exp, axis=1)
-    y_sum = xp.sum(y, axis=1)
-    per_sample = xp.log(norm) * y_sum - y_dot_shifted
-    gradient = exp / norm[:, None] * y_sum[:, None] - y
     return per_sample, gradient
 
 
-def _xp_binary_log_loss(y, raw, xp):
+def _binary_log_loss(y, raw, out, xp):
+    # log(1 + exp(r)) - y r, summed over the independent logistic outputs.
     per_sample = xp.sum(xp.logaddexp(xp.zeros_like(raw), raw) - y * raw, axis=1)
-    return per_sample, 1.0 / (1.0 + xp.exp(-raw)) - y
+    gradient = expit(raw, xp, out=out)
+    gradient -= y
+    return per_sample, gradient
 
 
 for _record in [
-    Loss("squared_error", "identity", _squared_error,
-         description="0.5 * (y - r)**2", xp_loss_gradient=_xp_squared_error),
+    Loss("squared_error", "identity", _squared_error, description="0.5 * (y - r)**2"),
     Loss("poisson", "exp", _poisson,
-         description="half Poisson deviance, exp(r) - y r + y log y - y",
-         xp_loss_gradient=_xp_poisson),
+         description="half Poisson deviance, exp(r) - y r + y log y - y"),
     Loss("log_loss", "softmax", _log_loss,
-         description="cross-entropy of softmax(r), for one-of-K targets",
-         xp_loss_gradient=_xp_log_loss),
+         description="cross-entropy of softmax(r), for one-of-K targets"),
     Loss("binary_log_loss", "logistic", _binary_log_loss,
          description="cross-entropy of independent logistic outputs "
-                     "(binary and multilabel)", xp_loss_gradient=_xp_binary_log_loss),
+                     "(binary and multilabel)"),
 ]:
     register(_record)
 del _record
@@ -222,23 +185,21 @@ del _record
 # -- robust regression losses ----------------------------------------------------------
 
 
-def _absolute_error(y, raw, gradient):
-    np.subtract(raw, y, out=gradient)
-    per_sample = np.abs(gradient).sum(axis=1)
+def _absolute_error(y, raw, out, xp):
+    gradient = into(xp, xp.subtract, raw, y, out=out)
+    per_sample = xp.sum(xp.abs(gradient), axis=1)
     # sign(0) = 0: the subgradient of |e| at 0 that keeps a perfect fit in place.
-    np.sign(gradient, out=gradient)
-    return per_sample
+    return per_sample, into(xp, xp.sign, gradient, out=gradient)
 
 
-def _huber(y, raw, gradient, delta):
-    np.subtract(raw, y, out=gradient)
-    magnitude = np.abs(gradient)
-    quadratic = np.minimum(magnitude, delta)
+def _huber(y, raw, out, xp, delta):
+    gradient = into(xp, xp.subtract, raw, y, out=out)
+    magnitude = xp.abs(gradient)
+    quadratic = xp.clip(magnitude, max=delta)
     # 0.5 q^2 + delta (|e| - q) is 0.5 e^2 inside the threshold and
     # delta (|e| - delta / 2) outside: one expression, no branches.
-    per_sample = (0.5 * quadratic**2 + delta * (magnitude - quadratic)).sum(axis=1)
-    np.clip(gradient, -delta, delta, out=gradient)
-    return per_sample
+    per_sample = xp.sum(0.5 * quadratic**2 + delta * (magnitude - quadratic), axis=1)
+    return per_sample, into(xp, xp.clip, gradient, -delta, delta, out=gradient)
 
 
 def huber(delta=1.0):
@@ -276,26 +237,11 @@ def huber(delta=1.0):
     name = "huber" if delta == 1.0 else f"huber(delta={delta!r})"
     return Loss(name, "identity", partial(_huber, delta=delta),
                 description=f"0.5 e**2 if |e| <= {delta!r} else "
-                            f"{delta!r} (|e| - {delta / 2!r})",
-                xp_loss_gradient=partial(_xp_huber, delta=delta))
-
-
-def _xp_absolute_error(y, raw, xp):
-    error = raw - y
-    return xp.sum(xp.abs(error), axis=1), xp.sign(error)
-
-
-def _xp_huber(y, raw, xp, delta):
-    error = raw - y
-    magnitude = xp.abs(error)
-    quadratic = xp.clip(magnitude, max=delta)
-    per_sample = xp.sum(0.5 * quadratic**2 + delta * (magnitude - quadratic), axis=1)
-    return per_sample, xp.clip(error, min=-delta, max=delta)
+                            f"{delta!r} (|e| - {delta / 2!r})")
 
 
 for _record in [
-    Loss("absolute_error", "identity", _absolute_error, description="|y - r|",
-         xp_loss_gradient=_xp_absolute_error),
+    Loss("absolute_error", "identity", _absolute_error, description="|y - r|"),
     huber(),
 ]:
     register(_record)

@@ -1,4 +1,10 @@
-"""The L1 part of the weight penalty, done so that it produces exact zeros.
+"""Regularizers: the weight penalty, max-norm, dropout and input noise, written once.
+
+Every function here works on arrays of any Array API namespace ``xp``
+(:mod:`skneural._backend`); the network (:mod:`skneural.network`) calls them, the
+trainer applies the proximal L1 step and max-norm after each update.
+
+**The weight penalty and its L1 part**, done so that it produces exact zeros.
 
 The penalty of a network with ``alpha`` and ``l1_ratio`` (:class:`~skneural.network.
 Network`) is ``alpha * (l1_ratio * |W|_1 + 0.5 * (1 - l1_ratio) * ||W||^2)``, biases
@@ -41,39 +47,53 @@ it. How each kind of solver handles it instead:
 import numpy as np
 import scipy.optimize
 
-__all__ = ["soft_threshold", "ProximalL1", "split_minimize"]
+from ._backend import fusable
+
+__all__ = ["penalty_value", "add_penalty_gradient", "soft_threshold", "ProximalL1",
+           "split_minimize", "max_norm_project", "max_norm_pull_back", "dropout_mask",
+           "add_input_noise"]
 
 
-def soft_threshold(weights, threshold, scratch):
-    """Soft-threshold ``weights`` in place: ``sign(w) * max(|w| - threshold, 0)``.
+def penalty_value(weights, l2, l1, xp):
+    """``l2 / 2 ||w||^2 + l1 |w|_1`` of the weights (a 0-d array of ``xp``)."""
+    value = 0.5 * l2 * (weights @ weights)
+    if l1:
+        value = value + l1 * xp.sum(xp.abs(weights))
+    return value
 
-    Computed as ``w - clip(w, -threshold, threshold)``, which is exactly 0 where
+
+def add_penalty_gradient(grad, params, n_coefs, l2, l1, weight_sum, xp):
+    """The penalty's gradient added to the weights' part of ``grad`` (the L1 part as
+    the subgradient ``l1 * sign(w)``, when ``l1`` is given), then all of ``grad``
+    divided by ``weight_sum``: ``(g + l2 w) / s``, as scikit-learn. Returns ``grad``
+    (updated in place)."""
+    if l1:
+        grad[:n_coefs] += l1 * xp.sign(params[:n_coefs])
+    return _penalize_divide(grad, params, n_coefs, l2, weight_sum, xp)
+
+
+@fusable("penalize_divide", 2)
+def _penalize_divide(grad, params, n_coefs, l2, weight_sum, xp):
+    if l2:
+        grad[:n_coefs] += l2 * params[:n_coefs]
+    grad /= weight_sum
+    return grad
+
+
+def soft_threshold(weights, threshold, xp):
+    """``sign(w) * max(|w| - threshold, 0)``, computed as
+    ``w - clip(w, -threshold, threshold)``, which is exactly 0 where
     ``|w| <= threshold``.
-
-    Parameters
-    ----------
-    weights : ndarray
-    threshold : float, >= 0
-    scratch : ndarray like ``weights``
 
     Examples
     --------
     >>> import numpy as np
+    >>> from skneural._backend import namespace
     >>> w = np.array([-3.0, -0.5, 0.2, 2.5])
-    >>> soft_threshold(w, 1.0, np.empty_like(w))
+    >>> soft_threshold(w, 1.0, namespace(w))
     array([-2. ,  0. ,  0. ,  1.5])
     """
-    np.clip(weights, -threshold, threshold, out=scratch)
-    weights -= scratch
-    return weights
-
-
-def xp_clip(weights, threshold):
-    """``clip(weights, -threshold, threshold)`` in the weights' namespace."""
-    from ._array_api import array_namespace
-
-    xp = array_namespace(weights)
-    return xp.clip(weights, min=-threshold, max=threshold)
+    return weights - xp.clip(weights, min=-threshold, max=threshold)
 
 
 class ProximalL1:
@@ -89,20 +109,13 @@ class ProximalL1:
     def __init__(self, network):
         self.l1 = network.alpha * network.l1_ratio
         self.n_coefs = network.n_coefs
-        self._scratch = None
 
-    def __call__(self, params, learning_rate, weight_sum):
+    def __call__(self, params, learning_rate, weight_sum, xp):
         """Soft-threshold the weights by ``learning_rate * l1 / weight_sum``."""
         weights = params[: self.n_coefs]
-        if type(params) is not np.ndarray:  # another Array API namespace
-            threshold = learning_rate * self.l1 / weight_sum
-            params[: self.n_coefs] = weights - xp_clip(weights, threshold)
-            return params
-        if self._scratch is None or self._scratch.shape != weights.shape \
-                or self._scratch.dtype != weights.dtype:
-            self._scratch = np.empty_like(weights)
-        return soft_threshold(weights, learning_rate * self.l1 / weight_sum,
-                              self._scratch)
+        params[: self.n_coefs] = soft_threshold(
+            weights, learning_rate * self.l1 / weight_sum, xp)
+        return params
 
 
 def split_minimize(minimize, params, fun, n_coefs, l1, **options):
@@ -120,7 +133,7 @@ def split_minimize(minimize, params, fun, n_coefs, l1, **options):
     params : ndarray of float64
     fun : callable ``fun(w) -> (loss, grad)``
         ``loss`` includes ``l1 * |w[:n_coefs]|_1`` (as :meth:`Network.loss_gradient`
-        computes it), ``grad`` leaves it out (``network.l1_subgradient = False``).
+        computes it), ``grad`` leaves it out (``loss_gradient(..., l1_gradient=False)``).
     n_coefs : int
     l1 : float
         The L1 coefficient of this objective (already divided by the weight sum).
@@ -167,3 +180,60 @@ def split_minimize(minimize, params, fun, n_coefs, l1, **options):
     result = minimize(z0, split_fun, bounds=bounds, callback=callback, **options)
     result.x = merge(result.x).copy()
     return result
+
+
+# -- max-norm ------------------------------------------------------------------------
+
+
+def max_norm_project(params, coefs, bounds, max_norm, xp):
+    """Rescale every unit's incoming weight vector (a column of a weight matrix;
+    biases excluded) whose L2 norm exceeds ``max_norm`` to that norm, in ``params``
+    (the max-norm constraint of Srivastava et al. 2014, section 5.1).
+
+    ``coefs`` are the weight matrices (views of ``params``), ``bounds`` their
+    ``(start, stop)`` in it. Returns the column norms before the projection.
+    """
+    norms = []
+    for coef, (start, stop) in zip(coefs, bounds):
+        norm = xp.sqrt(xp.sum(coef * coef, axis=0))
+        norms.append(norm)
+        # max_norm / max(norm, max_norm): 1 for short columns, no division by 0.
+        scale = max_norm / xp.clip(norm, min=max_norm)
+        params[start:stop] = xp.reshape(coef * scale, (-1,))
+    return norms
+
+
+def max_norm_pull_back(grad, coefs, bounds, norms, max_norm, xp):
+    """The chain rule through :func:`max_norm_project`, in ``grad``: for a rescaled
+    column ``v`` (``coefs`` are the projected weights), with ``u = v / |v|``,
+    ``max_norm / |v| * (g - u <u, g>)``; other columns keep their gradient."""
+    for coef, norm, (start, stop) in zip(coefs, norms, bounds):
+        grad_coef = xp.reshape(grad[start:stop], coef.shape)
+        unit = coef / max_norm
+        projected = (grad_coef - unit * xp.sum(unit * grad_coef, axis=0)) * (
+            max_norm / xp.clip(norm, min=max_norm))
+        grad[start:stop] = xp.reshape(xp.where(norm > max_norm, projected, grad_coef),
+                                      (-1,))
+    return grad
+
+
+# -- dropout and input noise -------------------------------------------------------
+#
+# Drawn on the host from the estimator's NumPy generator and moved to the arrays'
+# device, so a seed gives the same masks and noise in every namespace.
+
+
+def dropout_mask(shape, rate, rng, backend, dtype):
+    """A scaled inverted-dropout mask: 0 with probability ``rate``, else
+    ``1 / (1 - rate)``."""
+    mask = (rng.random(shape) >= rate).astype(dtype)
+    mask *= 1.0 / (1.0 - rate)
+    return backend.asarray(mask)
+
+
+def add_input_noise(X, sigma, rng, backend, dtype):
+    """``X`` plus Gaussian noise of standard deviation ``sigma`` (a new array; a
+    sparse ``X`` is densified)."""
+    noise = backend.asarray(sigma * rng.standard_normal(X.shape), dtype)
+    X = X.toarray() if hasattr(X, "toarray") else X
+    return backend.cast(X, dtype) + noise

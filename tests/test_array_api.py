@@ -301,19 +301,6 @@ def test_warm_start_refuses_another_namespace(classification):
             model.fit(*on("strict-cpu", X, y))
 
 
-@requires_torch
-def test_activation_without_generic_form_is_a_clear_error(classification):
-    X, y = classification
-    softsign = _activations.Activation(
-        "softsign_test", function=lambda X: np.divide(X, 1 + np.abs(X), out=X),
-        derivative=lambda Z, delta: np.multiply(delta, (1 - np.abs(Z)) ** 2,
-                                                out=delta))
-    with config_context(array_api_dispatch=True):
-        with pytest.raises(TypeError, match="xp_function"):
-            MLPClassifier((4,), activation=softsign, max_iter=2).fit(
-                *on("torch-cpu", X, y))
-
-
 def test_views_of_the_flat_buffer():
     # The flat-buffer design needs reshape(slice) to be a view: it is in torch and
     # array-api-strict (the generic path does not rely on it for writes).

@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skneural import MLPClassifier, MLPRegressor, activations, initializers, losses
 from skneural import solvers as skn_solvers
+from skneural._backend import namespace
 from skneural.network import Network
 
 NEW_ACTIVATIONS = ["step", "lecun_tanh", "leaky_relu", "elu", "softplus", "gelu"]
@@ -36,12 +37,12 @@ REFERENCE_ACTIVATIONS = {
 
 
 def _call_derivative(activation, x):
-    z = activation.function(x.copy())
-    delta = np.ones_like(z)
-    if activation.needs_input:
-        activation.derivative(z, delta, x.copy())
-    else:
-        activation.derivative(z, delta)
+    # The record's protocol: function(X, xp) and derivative(Z, delta, X, xp), which
+    # may work in place and return their result.
+    xp = namespace(x)
+    z = activation.function(x.copy(), xp)
+    delta = activation.derivative(z, np.ones_like(z),
+                                  x.copy() if activation.needs_input else None, xp)
     return z, delta
 
 
@@ -79,8 +80,8 @@ def test_activation_derivatives_match_finite_differences(name):
     activation = activations.get(name)
     h = 1e-6
     _, derivative = _call_derivative(activation, GRID[None, :].copy())
-    plus = activation.function(GRID[None, :] + h)
-    minus = activation.function(GRID[None, :] - h)
+    plus = activation(GRID[None, :] + h)
+    minus = activation(GRID[None, :] - h)
     numerical = (plus - minus) / (2 * h)
     np.testing.assert_allclose(derivative, numerical, rtol=1e-7, atol=1e-9)
 
@@ -404,12 +405,15 @@ def test_l1_drives_irrelevant_input_weights_to_zero():
 # -- max-norm --------------------------------------------------------------------------
 
 
-class RecordingSolver:
+class RecordingSolver(skn_solvers.Solver):
     """Wraps a solver and keeps a copy of the weights each step starts from."""
 
     def __init__(self, inner):
         self.inner = inner
-        self.full_batch = getattr(inner, "full_batch", False)
+        # What the inner solver declares, declared again here.
+        for name in ("full_batch", "proximal_l1", "supports_bounds",
+                     "has_learning_rate", "minimizes", "learning_rate_schedules"):
+            setattr(self, name, getattr(type(inner), name))
         self.seen = []
 
     def init(self, params):
@@ -434,8 +438,8 @@ def _column_norms(flat, layer_units):
 
 
 def _is_minimizer(name, model):
-    return skn_solvers.is_minimizer(
-        skn_solvers.from_estimator_params(name, model.get_params(deep=False)))
+    return skn_solvers.from_estimator_params(name,
+                                             model.get_params(deep=False)).minimizes
 
 
 @pytest.mark.parametrize("solver", sorted(skn_solvers.SOLVERS))

@@ -18,6 +18,7 @@ distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 
 from joblib import parallel_backend  # noqa: E402
+from sklearn.base import clone  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 
@@ -104,10 +105,10 @@ def test_objective_matches_network_and_finite_differences(client):
     network = model._network_from_coefs()
     params = _flat(model)
     Y = model._label_binarizer.transform(y).astype(float)
-    cluster = skdask.ClusterNetwork(network)
-    chunked = (da.from_array(X, chunks=120), da.from_array(Y, chunks=120),
-               da.from_array(sw, chunks=120))
-    loss, grad = cluster.loss_gradient(params, *chunked)
+    chunked = skdask.ChunkedData(da.from_array(X, chunks=120),
+                                 da.from_array(Y, chunks=120),
+                                 da.from_array(sw, chunks=120), np.float64)
+    loss, grad = chunked.loss_gradient(network, params)
     expected_loss, expected_grad = network.loss_gradient(params, X, Y, sw)
     assert loss == pytest.approx(expected_loss, rel=1e-12)
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-14)
@@ -116,7 +117,7 @@ def test_objective_matches_network_and_finite_differences(client):
         shifted = [params.copy(), params.copy()]
         shifted[0][i] += step
         shifted[1][i] -= step
-        up, down = (cluster.loss_gradient(p, *chunked)[0] for p in shifted)
+        up, down = (chunked.loss_gradient(network, p)[0] for p in shifted)
         assert (up - down) / (2 * step) == pytest.approx(grad[i], rel=1e-5, abs=1e-8)
 
 
@@ -157,7 +158,7 @@ def test_worker_killed_mid_fit_completes_or_fails_clearly(client, monkeypatch):
     params = dict(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=12, random_state=0)
     expected = MLPClassifier(**params).fit(X, y)
     pids = client.run(os.getpid)
-    evaluate, killed = skdask.ClusterNetwork.loss_gradient, []
+    evaluate, killed = skdask.ChunkedData.loss_gradient, []
 
     def kill_before_third(self, *args, **kwargs):
         if self.n_evaluations == 2:  # the data are persisted on both workers
@@ -167,7 +168,7 @@ def test_worker_killed_mid_fit_completes_or_fails_clearly(client, monkeypatch):
             os.kill(killed[-1], signal.SIGKILL)
         return evaluate(self, *args, **kwargs)
 
-    monkeypatch.setattr(skdask.ClusterNetwork, "loss_gradient", kill_before_third)
+    monkeypatch.setattr(skdask.ChunkedData, "loss_gradient", kill_before_third)
     outcome = {}
 
     def run():
@@ -262,9 +263,11 @@ def test_refusals_name_the_way_out(client):
         MLPClassifier(solver="lbfgs", dropout=0.2).fit(X_dask, y_dask)
     with pytest.raises(ValueError, match="X_val"):
         MLPClassifier(solver="rprop", early_stopping=True).fit(X_dask, y_dask)
-    with pytest.raises(ValueError, match="bold_driver"):
-        MLPClassifier(solver=_FullBatchSGD(), learning_rate="bold_driver").fit(
-            X_dask, y_dask)
+    # The bold driver's objective is summed over the chunks too.
+    bold = MLPClassifier(solver=_FullBatchSGD(learning_rate_init=0.01), max_iter=5,
+                         learning_rate="bold_driver", random_state=0)
+    np.testing.assert_allclose(_flat(bold.fit(X_dask, y_dask)),
+                               _flat(clone(bold).fit(X, y)), rtol=1e-8)
     # A minimizer ignores the schedule, on the cluster as in memory.
     MLPClassifier(solver="lbfgs", max_iter=2, learning_rate="bold_driver").fit(
         X_dask, y_dask)
@@ -356,7 +359,9 @@ def test_a_failing_cluster_is_reported_with_the_evaluation(client, monkeypatch):
         return compute(*args, **kwargs)
 
     monkeypatch.setattr(dask, "compute", failing_compute)
-    message = r"evaluation 3 of this fit\): CommClosedError"
+    # The data checks take two computations, the first objective evaluation the
+    # third: the fourth is the objective's evaluation 2.
+    message = r"evaluation 2 of this fit\): CommClosedError"
     with pytest.raises(RuntimeError, match=message):
         MLPClassifier(solver="lbfgs", max_iter=10).fit(da.from_array(X, chunks=50),
                                                        da.from_array(y, chunks=50))

@@ -1,9 +1,10 @@
-"""The optional compiled kernels (skneural._jit) against the NumPy path they replace.
+"""The optional compiled kernels (skneural._jit) against the rules they replace.
 
-The NumPy path is the reference; with numba installed (the test extra installs it)
-each kernel and whole fits must give the NumPy path's numbers: to 1e-12 in float64,
-to float32 rounding in float32 (Adam's bias-corrected rate is a float64 scalar that
-NumPy applies in float64 before rounding, the kernel in float32).
+Each kernel stands in for one rule marked ``@fusable`` (skneural._backend); the rule,
+``rule.definition``, is the reference: with numba installed (the test extra installs
+it) each kernel and whole fits must give the rule's numbers on NumPy: to 1e-12 in
+float64, to float32 rounding in float32 (Adam's bias-corrected rate is a float64
+scalar that NumPy applies in float64 before rounding, the kernel in float32).
 """
 
 import warnings
@@ -13,9 +14,10 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-from skneural import MLPClassifier, MLPRegressor, _jit
+from skneural import MLPClassifier, MLPRegressor, _jit, activations, losses, regularizers
 from skneural import network as network_module
-from skneural import solvers as solvers_module
+from skneural._backend import NUMPY
+from skneural.optim import sgd as sgd_module
 
 pytest.importorskip("numba")
 pytestmark = pytest.mark.skipif(not _jit.ENABLED, reason="SKNEURAL_JIT=0 is set")
@@ -35,54 +37,65 @@ def _arrays(dtype, n=1001, seed=0):
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-6)])
-def test_adam_kernel_equals_numpy(dtype, rtol, numpy_only):
+def test_adam_kernel_equals_its_rule(dtype, rtol):
     params, grad, m, v = _arrays(dtype)
     v = np.abs(v)
     reference = [a.copy() for a in (params, m, v)]
-    adam = solvers_module.Adam()
-    numpy_only(False)
-    adam._update(*reference[:1], grad, *reference[1:], np.empty_like(params),
-                 lr_t=3e-3)
-    numpy_only(True)
-    adam._update(params, grad, m, v, np.empty_like(params), lr_t=3e-3)
+    coefficients = (0.9, 0.999, 3e-3, 1e-8, NUMPY)
+    sgd_module.adam_update.definition(reference[0], grad, reference[1], reference[2],
+                                      np.empty_like(params), *coefficients)
+    _jit.adam_update(params, grad, m, v, None, *coefficients)
     for got, expected in zip((params, m, v), reference):
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=0)
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
-def test_sgd_kernel_equals_numpy(nesterov, numpy_only):
+def test_sgd_kernel_equals_its_rule(nesterov):
     params, grad, velocity, _ = _arrays(np.float64)
     reference = params.copy(), velocity.copy()
-    solver = solvers_module.SGD(momentum=0.8, nesterovs_momentum=nesterov)
-
-    def step(p, v):
-        solver.step(p, lambda _: (0.0, grad), {"velocity": v}, 0.05)
-
-    numpy_only(False)
-    step(*reference)
-    numpy_only(True)
-    step(params, velocity)
+    sgd_module.sgd_update.definition(*reference[:1], grad, reference[1],
+                                     np.empty_like(params), 0.05, 0.8, nesterov, NUMPY)
+    _jit.sgd_update(params, grad, velocity, None, 0.05, 0.8, nesterov, NUMPY)
     np.testing.assert_allclose(params, reference[0], rtol=1e-12, atol=0)
     np.testing.assert_allclose(velocity, reference[1], rtol=1e-12, atol=0)
 
 
-def test_elementwise_kernels_keep_numpy_semantics():
+def test_elementwise_kernels_equal_their_rules_and_keep_numpy_semantics():
     rng = np.random.RandomState(1)
+    relu = activations.get("relu")
     out = rng.normal(size=(7, 5))
     out[0, 0], out[1, 1] = np.nan, -0.3
     bias = rng.normal(size=5)
-    expected = np.maximum(out + bias, 0)
-    _jit.bias_relu(out, bias)
-    np.testing.assert_array_equal(out, expected)        # NaN stays NaN
+    expected = network_module._bias_activation.definition(out.copy(), bias, relu, NUMPY)
+    np.testing.assert_array_equal(expected, np.maximum(out + bias, 0))
+    np.testing.assert_array_equal(_jit.bias_activation(out, bias, relu, NUMPY),
+                                  expected)        # NaN stays NaN
     delta, output = rng.normal(size=(7, 5)), np.maximum(rng.normal(size=(7, 5)), 0)
     delta[2, 2], output[2, 2] = np.nan, 0.0
-    expected = delta * (output > 0)
-    _jit.relu_backward(delta, output)
-    np.testing.assert_array_equal(delta, expected)      # NaN * 0 is NaN, as NumPy
+    expected = network_module._activation_backward.definition(delta.copy(), output,
+                                                             None, relu, NUMPY)
+    np.testing.assert_array_equal(expected, delta * (output > 0))
+    np.testing.assert_array_equal(
+        _jit.activation_backward(delta, output, None, relu, NUMPY),
+        expected)                                  # NaN * 0 is NaN, as NumPy
     grad, params = rng.normal(size=9), rng.normal(size=9)
-    expected = np.append(grad[:6] + 0.3 * params[:6], grad[6:]) / 7.0
-    _jit.penalize_divide(grad, params, 6, 0.3, 7.0)
-    np.testing.assert_allclose(grad, expected, rtol=1e-15)
+    expected = regularizers._penalize_divide.definition(grad.copy(), params, 6, 0.3,
+                                                        7.0, NUMPY)
+    np.testing.assert_allclose(
+        expected, np.append(grad[:6] + 0.3 * params[:6], grad[6:]) / 7.0, rtol=1e-15)
+    np.testing.assert_allclose(_jit.penalize_divide(grad, params, 6, 0.3, 7.0, NUMPY),
+                               expected, rtol=1e-15)
+
+
+def test_kernels_decline_what_they_do_not_fuse():
+    tanh = activations.get("tanh")
+    out, bias = np.zeros((2, 3)), np.zeros(3)
+    assert _jit.bias_activation(out, bias, tanh, NUMPY) is NotImplemented
+    assert _jit.activation_backward(out, out, None, tanh, NUMPY) is NotImplemented
+    # The network's fusable rules still give tanh through the definition.
+    np.testing.assert_array_equal(
+        network_module._bias_activation(np.ones((2, 3)), bias, tanh, NUMPY),
+        np.tanh(np.ones((2, 3))))
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "nesterov", "momentum"])
@@ -129,24 +142,20 @@ def test_regressor_with_l2_through_the_fused_penalty(numpy_only):
     reference = fit()
     numpy_only(True)
     np.testing.assert_allclose(fit().coefs_[0], reference.coefs_[0], rtol=1e-12)
-    assert network_module._jit is _jit
+    # The penalty's rule is the kernel's when the kernels are on.
+    assert regularizers._penalize_divide is not regularizers._penalize_divide.definition
 
 
 @pytest.mark.parametrize("aliased", [False, True])
-def test_softmax_cross_entropy_kernel_equals_numpy(aliased, numpy_only):
-    from skneural import losses
-
+def test_softmax_cross_entropy_kernel_equals_its_rule(aliased):
     rng = np.random.RandomState(3)
     raw = rng.normal(scale=30, size=(50, 7))
     y = np.eye(7)[rng.randint(7, size=50)]
     y[0] = 0.5 * y[0]                       # a row that does not sum to 1
-    loss = losses.get("log_loss")
-    numpy_only(False)
-    reference_gradient = np.empty_like(raw)
-    reference = loss.loss_gradient(y, raw.copy(), reference_gradient)
-    numpy_only(True)
+    reference, reference_gradient = losses._log_loss.definition(
+        y, raw.copy(), np.empty_like(raw), NUMPY)
     work = raw.copy()
-    gradient = work if aliased else np.empty_like(raw)
-    per_sample = loss.loss_gradient(y, work, gradient)
+    per_sample, gradient = _jit.log_loss(y, work, work if aliased
+                                         else np.empty_like(raw), NUMPY)
     np.testing.assert_allclose(per_sample, reference, rtol=1e-12)
     np.testing.assert_allclose(gradient, reference_gradient, rtol=1e-12, atol=1e-15)

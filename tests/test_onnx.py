@@ -262,13 +262,15 @@ def test_unfitted_model_raises_not_fitted_error(Model):
         skl2onnx.to_onnx(Model(), X)
 
 
-def _softsign(X):
-    return np.divide(X, 1 + np.abs(X), out=X)
+def _softsign(X, xp):
+    return X / (1 + xp.abs(X))
 
 
-SOFTSIGN = _activations.Activation(
-    "softsign", _softsign,
-    lambda Z, delta: np.multiply(delta, (1 - np.abs(Z)) ** 2, out=delta))
+def _softsign_derivative(Z, delta, X, xp):
+    return delta * (1 - xp.abs(Z)) ** 2
+
+
+SOFTSIGN = _activations.Activation("softsign", _softsign, _softsign_derivative)
 
 
 def test_user_activation_needs_a_recipe(monkeypatch):

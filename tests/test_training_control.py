@@ -260,6 +260,7 @@ class ScriptedSolver(Solver):
     each step sees; with ``biases``, it sets the output bias to a scripted value."""
 
     full_batch = True
+    has_learning_rate = True
 
     def __init__(self, losses=(), biases=None, learning_rate_init=1.0):
         self.losses = losses
@@ -348,12 +349,11 @@ def _step_solver_names():
     """Every registered solver that takes steps (the minimizers are left out), as
     registered when the tests run, so solvers added later are covered too."""
     return sorted(name for name, factory in skneural.solvers.SOLVERS.items()
-                  if not skneural.solvers.is_minimizer(factory({})))
+                  if not factory({}).minimizes)
 
 
 def _has_learning_rate(name):
-    return getattr(skneural.solvers.SOLVERS[name]({}), "learning_rate_init",
-                   None) is not None
+    return skneural.solvers.SOLVERS[name]({}).has_learning_rate
 
 
 @pytest.mark.parametrize("learning_rate", ["plateau", "bold_driver"])

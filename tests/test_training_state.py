@@ -55,7 +55,7 @@ def test_common_configurations_store_as_plain_data(model, digits):
     expected = {_own_class(model)}
     if not isinstance(model.solver, str):
         # A solver object is the user's own object: it is trusted explicitly.
-        expected.add(f"skneural.solvers.{type(model.solver).__name__}")
+        expected.add(f"{type(model.solver).__module__}.{type(model.solver).__name__}")
     assert _untrusted(model) == expected
     loaded = skops_io.loads(skops_io.dumps(model), trusted=sorted(expected))
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
