@@ -332,12 +332,12 @@ def test_parse_activation_name_rejects(name):
 def _petrol_frame():
     """The petrol table as pandas reads the CSV: two integer columns, a name with
     characters an ONNX name cannot hold."""
-    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pandas")
     from skneural.datasets import load_petrol_consumption
 
-    X, y, names = load_petrol_consumption()
-    frame = pd.DataFrame(X, columns=names)
-    return frame.astype({"Average_income": np.int64, "Paved_Highways": np.int64}), y
+    X, y, _ = load_petrol_consumption(as_frame=True)
+    assert X.dtypes["Average_income"] == np.int64
+    return X, y.to_numpy()
 
 
 def _column_pipeline(columns, regressor):
