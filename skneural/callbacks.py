@@ -9,6 +9,12 @@ predicts with the weights at the end of that epoch. A callback whose
 ``on_fit_task_end`` returns True stops training after that epoch (the estimator's
 ``stop_reason_`` is then ``"callback"``).
 
+In a Pipeline or a search, register an auto-propagated callback such as
+``ProgressBar`` on the outermost estimator: scikit-learn hands it down to the MLP
+(whose epochs then show), ``max_propagation_depth`` levels deep; a search around a
+pipeline needs ``ProgressBar(max_propagation_depth=None)``. ``ProgressBar`` needs rich
+(``pip install 'skneural[progress]'``).
+
 With an older scikit-learn, which has no ``sklearn.callback``, everything here
 degrades to no-ops: training, ``verbose`` and the fitted attributes are unchanged and
 ``set_callbacks`` raises an error that names the version needed.
