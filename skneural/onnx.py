@@ -422,17 +422,22 @@ def _column_types(X, dtype):
             for name, kind in types]
 
 
+def _float_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
+    return dtype
+
+
 def _initial_types(model, final, X, dtype):
     """skl2onnx's ``initial_types`` for :func:`to_onnx` (see there)."""
     if _is_dataframe(X):
-        return _column_types(X, None if dtype is None else np.dtype(dtype))
+        return _column_types(X, None if dtype is None else _float_dtype(dtype))
     if X is not None:
         X = np.asarray(X[:1])
         if dtype is None and X.dtype.kind == "f":
             dtype = X.dtype
-    dtype = np.dtype(_weights_dtype(final) if dtype is None else dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
+    dtype = _float_dtype(_weights_dtype(final) if dtype is None else dtype)
     if X is None and hasattr(model, "feature_names_in_"):
         return [(str(c), _tensor_type(dtype, [None, 1])) for c in model.feature_names_in_]
     n_features = model.n_features_in_ if X is None else X.shape[1]
