@@ -140,7 +140,8 @@ def _import_pooch():
 
 def _download(relative, folder):
     """Download ``relative`` into ``folder`` from the first source that gives it
-    with the published checksum; the path, or an OSError listing every try."""
+    with the published checksum; the path, or a FileNotFoundError listing every
+    try."""
     pooch = _import_pooch()
     dataset, name = relative.split("/")
     failures = []
@@ -151,8 +152,9 @@ def _download(relative, folder):
                 path=folder / dataset, progressbar=False))
         except Exception as exc:  # network, HTTP and checksum errors alike
             failures.append(f"{base + name}: {type(exc).__name__}: {exc}")
-    raise OSError(f"Could not download {relative} into {folder / dataset}; tried\n  "
-                  + "\n  ".join(failures))
+    raise FileNotFoundError(
+        f"{relative} is not on this machine and could not be downloaded into "
+        f"{folder / dataset}; tried\n  " + "\n  ".join(failures))
 
 
 def _find(relative, data_home, download_if_missing):
@@ -254,10 +256,11 @@ def load_fashion_mnist(subset="train", *, scale=False, data_home=None,
     Raises
     ------
     FileNotFoundError
-        If the files are missing and ``download_if_missing=False``; the message
-        names every folder searched.
-    OSError
-        If no source gave a file with the published checksum.
+        If the files are missing and ``download_if_missing=False`` (the message
+        names every folder searched), or no source gave a file with the published
+        checksum (the message names every URL tried and why it failed).
+    ImportError
+        If a file must be downloaded and pooch is not installed.
 
     Examples
     --------
