@@ -142,6 +142,24 @@ def test_skops_file_of_a_model_fitted_with_a_callback_loads_with_trusted_types(
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
+def test_a_pipeline_saves_with_trusted_types_once_its_callbacks_are_removed(
+        data, quiet_rich):
+    # The route the saving guide gives for scikit-learn's meta-estimators.
+    sio = pytest.importorskip("skops.io")
+    from sklearn.callback import ProgressBar
+
+    from skneural.persistence import trusted_types
+
+    X, y = data
+    pipeline = make_pipeline(StandardScaler(), MLPClassifier((5,), max_iter=3,
+                                                             random_state=0))
+    _fit(pipeline.set_callbacks(ProgressBar()), X, y)
+    assert "sklearn.callback._progressbar.ProgressBar" in sio.get_untrusted_types(
+        data=sio.dumps(pipeline))
+    loaded = sio.loads(sio.dumps(pipeline.set_callbacks()), trusted=trusted_types())
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
+
+
 def test_the_model_in_memory_keeps_its_callbacks_for_the_next_fit(data):
     X, y = data
     counter = Counter()
