@@ -30,7 +30,9 @@ QUICK_ROWS = 10_000
 def load_fashion(subset="train", n_rows=None, dtype=np.float64):
     """Fashion-MNIST scaled to [0, 1] as a C-contiguous ``dtype`` array, and labels.
 
-    Raises FileNotFoundError (with the folder it looked in) when the data are absent.
+    Raises FileNotFoundError (with the folders it looked in, or the sources it tried)
+    when the data are absent and cannot be downloaded, ImportError when downloading
+    needs pooch.
     """
     X, y = load_fashion_mnist(subset)
     if n_rows is not None:

@@ -104,7 +104,7 @@ def main(argv=None):
         description, loader, hidden_layer_sizes, batch_size, factor = WORKLOADS[workload]
         try:
             X64, y = loader(args.quick)
-        except FileNotFoundError as error:
+        except (FileNotFoundError, ImportError) as error:
             print(f"\nskipping {workload}: {error}")
             continue
         repeats = args.repeats * factor

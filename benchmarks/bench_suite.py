@@ -832,7 +832,7 @@ def main(argv=None):
             for subset, rows in [("train", n_rows), ("test", None)]:
                 X, y = load_fashion(subset, rows)
                 data[subset] = ({"float64": X, "float32": X.astype(np.float32)}, y)
-        except FileNotFoundError as error:
+        except (FileNotFoundError, ImportError) as error:
             print(f"\nFashion-MNIST is missing, W1, W3, W5 and MEM are skipped: {error}")
             args.workloads = [w for w in args.workloads if w in ("W2", "W4")]
 

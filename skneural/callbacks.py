@@ -9,9 +9,24 @@ predicts with the weights at the end of that epoch. A callback whose
 ``on_fit_task_end`` returns True stops training after that epoch (the estimator's
 ``stop_reason_`` is then ``"callback"``).
 
+In a Pipeline or a search, register an auto-propagated callback such as
+``ProgressBar`` on the outermost estimator: scikit-learn hands it down to the MLP
+(whose epochs then show), ``max_propagation_depth`` levels deep; a search around a
+pipeline needs ``ProgressBar(max_propagation_depth=None)``. ``ProgressBar`` needs rich
+(``pip install 'skneural[progress]'``).
+
 With an older scikit-learn, which has no ``sklearn.callback``, everything here
 degrades to no-ops: training, ``verbose`` and the fitted attributes are unchanged and
 ``set_callbacks`` raises an error that names the version needed.
+
+Callbacks are how a fit is watched, not part of the model it produces: a fitted
+estimator pickles (and saves with skops) without them, so a model saved after a
+``ProgressBar`` or a ``ScoringMonitor`` loads with
+:func:`skneural.persistence.trusted_types` alone, and a pickle loaded in another
+process holds no callback bound to the process that wrote it. The estimator in
+memory keeps its callbacks for its next fit. An unfitted estimator pickles with its
+callbacks, as scikit-learn's ``clone`` keeps them: that is how a search running on
+several processes (``n_jobs``) hands a callback set on its estimator to the workers.
 
 Only :mod:`skneural._base` uses this module; the epoch loop itself only sees two
 plain functions (``on_epoch_begin`` and ``on_epoch_end``).
@@ -26,11 +41,31 @@ __all__ = ["CallbackSupportMixin", "SKLEARN_HAS_CALLBACKS", "FitTasks"]
 
 SKLEARN_HAS_CALLBACKS = _SklearnCallbackSupportMixin is not None
 
+# What scikit-learn's callback machinery stores on an estimator: the callbacks
+# (set_callbacks), and while a fit runs, its context, the callbacks to tear down and
+# the context of a meta-estimator that propagated them.
+_CALLBACK_STATE = frozenset({"_skl_callbacks", "_callback_fit_ctx",
+                             "_skl_callbacks_to_teardown", "_parent_callback_ctx"})
+
+
+def _is_fitted_state(state):
+    """Whether an estimator's ``__dict__`` is that of a fitted estimator
+    (scikit-learn's rule: an attribute ending in an underscore, not starting with
+    one)."""
+    return any(k.endswith("_") and not k.startswith("_") for k in state)
+
 
 if SKLEARN_HAS_CALLBACKS:
 
     class CallbackSupportMixin(_SklearnCallbackSupportMixin):
-        """scikit-learn's mixin (``set_callbacks``), unchanged."""
+        """scikit-learn's mixin (``set_callbacks``); a fitted estimator's pickled
+        state leaves the callbacks out (see the module's docstring)."""
+
+        def __getstate__(self):
+            state = super().__getstate__()
+            if _is_fitted_state(state):
+                state = {k: v for k, v in state.items() if k not in _CALLBACK_STATE}
+            return state
 
 else:
 

@@ -3,10 +3,14 @@
 Importing this module registers a shape calculator, a converter and (for the
 classifiers) scikit-learn's classifier parser with skl2onnx for
 :class:`~skneural.MLPClassifier`, :class:`~skneural.MLPRegressor` and
-:class:`~skneural.PerceptronClassifier`. After ``import skneural.onnx``,
-``skl2onnx.to_onnx(model, X[:1])`` converts a fitted skneural model, alone or inside a
-:class:`~sklearn.pipeline.Pipeline`, as it converts scikit-learn's.
-:func:`to_onnx` is a shortcut with defaults suited to deployment (see there).
+:class:`~skneural.PerceptronClassifier`, and a converter for scikit-learn's
+:class:`~sklearn.compose.TransformedTargetRegressor` with a linear transformer
+(StandardScaler, RobustScaler, MinMaxScaler, MaxAbsScaler or none), which skl2onnx
+lacks. After ``import skneural.onnx``, ``skl2onnx.to_onnx(model, X[:1])`` converts a
+fitted skneural model, alone or inside a :class:`~sklearn.pipeline.Pipeline`, as it
+converts scikit-learn's; a DataFrame ``X`` gives one input per column.
+:func:`to_onnx` is a shortcut with defaults suited to deployment, and
+:func:`input_feed` makes ``InferenceSession.run``'s input dictionary from the data.
 
 Graph outputs
 -------------
@@ -18,7 +22,8 @@ as strings), and
 :meth:`decision_function` for :class:`~skneural.PerceptronClassifier` (for two classes
 the columns ``[-score, score]``, as skl2onnx writes scikit-learn's ``Perceptron``).
 Unless ``zipmap=False`` is passed as an option (:func:`to_onnx` does), skl2onnx turns
-``probabilities`` into a list of dictionaries, one per row. Regressors have one output,
+``probabilities`` into a list of dictionaries, one per row, in float32 graphs only:
+ONNX's ZipMap takes float32, so a float64 graph keeps the array. Regressors have one output,
 ``variable``, of shape (n, n_outputs): (n, 1) for a single target, as skl2onnx writes
 scikit-learn's regressors (``predict`` returns shape (n,) there).
 
@@ -56,18 +61,16 @@ Examples
 True
 """
 
-import ast
-import inspect
-from functools import lru_cache
+import re
 
 import numpy as np
 import scipy.sparse as sp
 from onnx import TensorProto
-from onnx.helper import np_dtype_to_tensor_dtype
-from scipy.special import erf
+from onnx.helper import np_dtype_to_tensor_dtype, tensor_dtype_to_np_dtype
 from skl2onnx import to_onnx as _skl2onnx_to_onnx
 from skl2onnx import update_registered_converter
-from skl2onnx._parse import _parse_sklearn_classifier
+from skl2onnx._parse import _parse_sklearn, _parse_sklearn_classifier
+from skl2onnx.algebra.type_helper import guess_initial_types
 from skl2onnx.common.data_types import (
     DoubleTensorType,
     FloatTensorType,
@@ -77,274 +80,32 @@ from skl2onnx.common.data_types import (
 )
 from skl2onnx.common.utils import check_input_and_output_numbers
 from sklearn.base import is_classifier
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MaxAbsScaler,
+    MinMaxScaler,
+    RobustScaler,
+    StandardScaler,
+)
 from sklearn.utils.validation import check_is_fitted
 
 from ._mlp import MLPClassifier, MLPRegressor
+from ._onnx_graph import (
+    GraphBuilder,
+    _activation,
+    parse_activation_name,
+    register_activation,
+)
 from ._perceptron import PerceptronClassifier
 
-__all__ = ["DEFAULT_TARGET_OPSET", "GraphBuilder", "parse_activation_name",
+__all__ = ["DEFAULT_TARGET_OPSET", "GraphBuilder", "input_feed", "parse_activation_name",
            "register_activation", "to_onnx"]
 
 #: Opsets :func:`to_onnx` targets unless told otherwise: opset 17 runs on
 #: onnxruntime >= 1.13 and every operator the converters use exists there.
 DEFAULT_TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
-
-
-class GraphBuilder:
-    """The ONNX graph an activation recipe adds its nodes to.
-
-    A recipe registered with :func:`register_activation` receives one of these and the
-    name of the layer's pre-activations, and returns the name of the activations.
-
-    Parameters
-    ----------
-    scope, container : skl2onnx objects
-        The converter's scope and model container.
-    dtype : numpy dtype
-        The floating-point type the graph computes in.
-
-    Attributes
-    ----------
-    dtype : numpy.dtype
-        float32 or float64; constants made by :meth:`const` have it.
-    proto_dtype : int
-        The same as an ONNX ``TensorProto`` element type (for ``Cast``).
-    """
-
-    def __init__(self, scope, container, dtype):
-        self._scope = scope
-        self._container = container
-        self.dtype = np.dtype(dtype)
-        self.proto_dtype = np_dtype_to_tensor_dtype(self.dtype)
-
-    def op(self, op_type, *inputs, output=None, **attributes):
-        """Add one ONNX node; return the name of its output.
-
-        Parameters
-        ----------
-        op_type : str
-            An operator of the default ONNX domain, e.g. ``"Tanh"``.
-        *inputs : str
-            Names of its inputs.
-        output : str, default=None
-            Name of its output; a fresh one when None.
-        **attributes
-            The operator's attributes, e.g. ``axis=1``.
-
-        Returns
-        -------
-        output : str
-        """
-        if output is None:
-            output = self._scope.get_unique_variable_name(op_type.lower())
-        self._container.add_node(op_type, list(inputs), output,
-                                 name=self._scope.get_unique_operator_name(op_type),
-                                 **attributes)
-        return output
-
-    def const(self, value, dtype=None):
-        """Add a constant tensor (``dtype`` defaults to the graph's); return its name."""
-        value = np.asarray(value, dtype=self.dtype if dtype is None else dtype)
-        name = self._scope.get_unique_variable_name("const")
-        self._container.add_initializer(name, np_dtype_to_tensor_dtype(value.dtype),
-                                        list(value.shape), value.ravel().tolist())
-        return name
-
-
-# -- activation recipes -------------------------------------------------------------------
-
-_RECIPES = {}
-
-
-def register_activation(name, builder, *, overwrite=False):
-    """Give the ONNX converters a recipe for an activation.
-
-    Parameters
-    ----------
-    name : str
-        The activation's name without parameters: ``"softsign"`` for an activation
-        named ``"softsign"``, ``"leaky_relu"`` for ``"leaky_relu(negative_slope=0.2)"``.
-    builder : callable ``builder(graph, x, **parameters) -> str``
-        Adds the nodes computing the activation of ``x`` (the name of a tensor of shape
-        (n_samples, n_units)) to ``graph``, a :class:`GraphBuilder`, and returns the
-        name of the result. The parameters of a parameterized name are passed as
-        arguments, so give them defaults matching the plain name.
-    overwrite : bool, default=False
-        Replace an existing recipe of that name.
-
-    Returns
-    -------
-    builder : callable
-
-    Examples
-    --------
-    >>> from skneural.onnx import register_activation
-    >>> def softsign(graph, x):
-    ...     denominator = graph.op("Add", graph.const(1.0), graph.op("Abs", x))
-    ...     return graph.op("Div", x, denominator)
-    >>> _ = register_activation("softsign", softsign, overwrite=True)
-    """
-    if not callable(builder):
-        raise TypeError(f"builder must be callable, got {builder!r}.")
-    if name in _RECIPES and not overwrite:
-        raise ValueError(f"An ONNX recipe for {name!r} is already registered; pass "
-                         "overwrite=True to replace it.")
-    _RECIPES[name] = builder
-    return builder
-
-
-def parse_activation_name(name):
-    """Split an activation name into its base name and parameters.
-
-    ``"leaky_relu(negative_slope=0.2)"`` gives ``("leaky_relu", (), {"negative_slope":
-    0.2})``; ``"tanh"`` gives ``("tanh", (), {})``. Parameters must be literals.
-    """
-    try:
-        node = ast.parse(name.strip(), mode="eval").body
-        if isinstance(node, ast.Name):
-            return node.id, (), {}
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            args = tuple(ast.literal_eval(a) for a in node.args)
-            kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
-            if None not in kwargs:
-                return node.func.id, args, kwargs
-    except (SyntaxError, ValueError, AttributeError):
-        pass
-    raise ValueError(f"Cannot read activation name {name!r}: expected 'name' or "
-                     "'name(parameter=literal, ...)'.")
-
-
-def _activation(graph, name, x):
-    base, args, kwargs = parse_activation_name(name)
-    builder = _RECIPES.get(base)
-    if builder is None:
-        raise ValueError(
-            f"No ONNX recipe for the activation {name!r}. Register one with "
-            f"skneural.onnx.register_activation({base!r}, builder), where "
-            "builder(graph, x, **parameters) adds the nodes computing it and returns "
-            "the name of their output (see its docstring)."
-        )
-    try:
-        inspect.signature(builder).bind(graph, x, *args, **kwargs)
-    except TypeError as exc:
-        raise ValueError(f"The ONNX recipe for {base!r} does not take the parameters "
-                         f"of {name!r}: {exc}.") from None
-    return builder(graph, x, *args, **kwargs)
-
-
-# Published constants of the definitions (as in skneural.activations).
-_LECUN_SCALE, _LECUN_SLOPE = 1.7159, 2.0 / 3.0
-_INV_SQRT_2 = 0.7071067811865476
-_SQRT_2_OVER_PI = 0.7978845608028654
-_GELU_CUBIC = 0.044715
-
-
-def _expm1(graph, x):
-    # exp(x) - 1 = 2 t / (1 - t) with t = tanh(x / 2): no cancellation near 0, where
-    # Exp(x) - 1 would lose the relative precision expm1 keeps.
-    t = graph.op("Tanh", graph.op("Mul", x, graph.const(0.5)))
-    numerator = graph.op("Mul", t, graph.const(2.0))
-    return graph.op("Div", numerator, graph.op("Sub", graph.const(1.0), t))
-
-
-def _log1p(graph, u):
-    # Goldberg's log1p: log(w) * u / (w - 1) with w = 1 + u, exact to a few ulps; u
-    # itself where w rounds to 1.
-    w = graph.op("Add", graph.const(1.0), u)
-    shifted = graph.op("Sub", w, graph.const(1.0))
-    ratio = graph.op("Div", graph.op("Mul", graph.op("Log", w), u), shifted)
-    return graph.op("Where", graph.op("Equal", shifted, graph.const(0.0)), u, ratio)
-
-
-@lru_cache
-def _erf_chebyshev(degree=40, n_nodes=128):
-    """Chebyshev coefficients of erf on [0, 6], from SciPy's erf at Chebyshev nodes."""
-    theta = np.pi * (np.arange(n_nodes) + 0.5) / n_nodes
-    values = erf(3.0 * np.cos(theta) + 3.0)
-    coefficients = 2.0 / n_nodes * np.cos(np.outer(np.arange(degree + 1), theta)) @ values
-    coefficients[0] /= 2
-    return coefficients
-
-
-def _erf(graph, z):
-    """erf(z): the Erf operator in float32; a Chebyshev series in float64, where
-    onnxruntime's CPU provider has no Erf kernel."""
-    if graph.dtype == np.float32:
-        return graph.op("Erf", z)
-    magnitude = graph.op("Min", graph.op("Abs", z), graph.const(6.0))
-    t = graph.op("Sub", graph.op("Div", magnitude, graph.const(3.0)), graph.const(1.0))
-    two_t = graph.op("Mul", t, graph.const(2.0))
-    c = _erf_chebyshev()
-    # Clenshaw's recurrence b_k = c_k + 2 t b_{k+1} - b_{k+2}, then c_0 + t b_1 - b_2.
-    b1, b2 = graph.const(c[-1]), graph.const(0.0)
-    for coefficient in c[-2:0:-1]:
-        step = graph.op("Sub", graph.op("Mul", two_t, b1), b2)
-        b1, b2 = graph.op("Add", step, graph.const(coefficient)), b1
-    series = graph.op("Sub", graph.op("Mul", t, b1), b2)
-    series = graph.op("Add", series, graph.const(c[0]))
-    return graph.op("Mul", graph.op("Sign", z), series)
-
-
-def _leaky_relu(graph, x, negative_slope=0.01):
-    scaled = graph.op("Mul", x, graph.const(negative_slope))
-    return graph.op("Where", graph.op("Less", x, graph.const(0.0)), scaled, x)
-
-
-def _elu(graph, x, alpha=1.0):
-    negative = graph.op("Min", x, graph.const(0.0))
-    saturating = graph.op("Mul", graph.const(alpha), _expm1(graph, negative))
-    return graph.op("Where", graph.op("Less", x, graph.const(0.0)), saturating, x)
-
-
-def _softplus(graph, x):
-    # log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), as NumPy's logaddexp(0, x).
-    tail = graph.op("Exp", graph.op("Neg", graph.op("Abs", x)))
-    return graph.op("Add", graph.op("Relu", x), _log1p(graph, tail))
-
-
-def _gelu(graph, x, approximate="none"):
-    if approximate == "tanh":
-        cube = graph.op("Mul", graph.op("Mul", x, x), x)
-        inner = graph.op("Add", graph.op("Mul", cube, graph.const(_GELU_CUBIC)), x)
-        inner = graph.op("Tanh", graph.op("Mul", inner, graph.const(_SQRT_2_OVER_PI)))
-    elif approximate == "none":
-        inner = _erf(graph, graph.op("Mul", x, graph.const(_INV_SQRT_2)))
-    else:
-        raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}.")
-    half = graph.op("Mul", graph.op("Add", inner, graph.const(1.0)), graph.const(0.5))
-    return graph.op("Mul", x, half)
-
-
-def _lecun_tanh(graph, x):
-    inner = graph.op("Tanh", graph.op("Mul", x, graph.const(_LECUN_SLOPE)))
-    return graph.op("Mul", inner, graph.const(_LECUN_SCALE))
-
-
-def _step(graph, x):
-    # Heaviside with H(0) = 0, as skneural.activations' step.
-    return graph.op("Cast", graph.op("Greater", x, graph.const(0.0)),
-                    to=graph.proto_dtype)
-
-
-def _unary(op_type, **attributes):
-    def builder(graph, x):
-        return graph.op(op_type, x, **attributes)
-
-    builder.__name__ = op_type.lower()
-    return builder
-
-
-for _name, _builder in [
-    ("identity", _unary("Identity")), ("logistic", _unary("Sigmoid")),
-    ("sigmoid", _unary("Sigmoid")), ("tanh", _unary("Tanh")),
-    ("relu", _unary("Relu")), ("exp", _unary("Exp")),
-    ("softmax", _unary("Softmax", axis=1)), ("step", _step),
-    ("lecun_tanh", _lecun_tanh), ("leaky_relu", _leaky_relu), ("elu", _elu),
-    ("softplus", _softplus), ("gelu", _gelu),
-]:
-    register_activation(_name, _builder)
-del _name, _builder
 
 
 # -- the network ------------------------------------------------------------------------
@@ -359,9 +120,15 @@ def _hidden_activation_names(model):
     return [a if isinstance(a, str) else a.name for a in activation]
 
 
-def _compute_dtype(model, input_type):
-    """The dtype ``predict`` / ``decision_function`` computes in for this input."""
-    input_dtype = np.dtype(guess_numpy_type(input_type))
+def _input_dtype(inputs):
+    """The dtype of the inputs side by side: one array's, or what NumPy makes of a
+    DataFrame's columns (as ``validate_data`` does)."""
+    return np.result_type(*[np.dtype(guess_numpy_type(v.type)) for v in inputs])
+
+
+def _compute_dtype(model, inputs):
+    """The dtype ``predict`` / ``decision_function`` computes in for these inputs."""
+    input_dtype = _input_dtype(inputs)
     if isinstance(model, PerceptronClassifier):
         return np.result_type(input_dtype, model.coef_.dtype, model.intercept_.dtype)
     weights = model.coefs_[0].dtype
@@ -372,12 +139,21 @@ def _compute_dtype(model, input_type):
     return np.result_type(input_dtype, weights)
 
 
+def _side_by_side(graph, inputs, dtype):
+    """The inputs (one per DataFrame column, or one array) as one matrix of
+    ``dtype``: each cast where it differs, then concatenated."""
+    names = []
+    for variable in inputs:
+        name = variable.full_name
+        if np.dtype(guess_numpy_type(variable.type)) != dtype:
+            name = graph.op("Cast", name, to=np_dtype_to_tensor_dtype(np.dtype(dtype)))
+        names.append(name)
+    return names[0] if len(names) == 1 else graph.op("Concat", *names, axis=1)
+
+
 def _graph_input(graph, operator):
-    """The operator's input, cast to the graph's dtype where it differs."""
-    name = operator.inputs[0].full_name
-    if np.dtype(guess_numpy_type(operator.inputs[0].type)) == graph.dtype:
-        return name
-    return graph.op("Cast", name, to=graph.proto_dtype)
+    """The operator's inputs as one matrix in the graph's dtype."""
+    return _side_by_side(graph, operator.inputs, graph.dtype)
 
 
 def _mlp_raw_output(graph, model, x):
@@ -424,11 +200,12 @@ def _is_multilabel(model):
 
 
 def _classifier_shapes(operator):
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_numbers(operator, input_count_range=[1, None],
+                                   output_count_range=2)
     model = operator.raw_operator
     check_is_fitted(model)
     n = operator.inputs[0].get_first_dimension()
-    dtype = _compute_dtype(model, operator.inputs[0].type)
+    dtype = _compute_dtype(model, operator.inputs)
     n_classes = len(model.classes_)
     if _is_multilabel(model):
         operator.outputs[0].type = Int64TensorType([n, n_classes])
@@ -438,11 +215,12 @@ def _classifier_shapes(operator):
 
 
 def _regressor_shapes(operator):
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    check_input_and_output_numbers(operator, input_count_range=[1, None],
+                                   output_count_range=1)
     model = operator.raw_operator
     check_is_fitted(model)
     n = operator.inputs[0].get_first_dimension()
-    dtype = _compute_dtype(model, operator.inputs[0].type)
+    dtype = _compute_dtype(model, operator.inputs)
     operator.outputs[0].type = _tensor_type(dtype, [n, model.n_outputs_])
 
 
@@ -456,7 +234,7 @@ def _labels_from_positive(graph, positive, classes, output):
 
 def _convert_mlp_classifier(scope, operator, container):
     model = operator.raw_operator
-    graph = GraphBuilder(scope, container, _compute_dtype(model, operator.inputs[0].type))
+    graph = GraphBuilder(scope, container, _compute_dtype(model, operator.inputs))
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
     raw = _mlp_raw_output(graph, model, _graph_input(graph, operator))
     if model.out_activation_ == "softmax":
@@ -481,7 +259,7 @@ def _convert_mlp_classifier(scope, operator, container):
 
 def _convert_mlp_regressor(scope, operator, container):
     model = operator.raw_operator
-    graph = GraphBuilder(scope, container, _compute_dtype(model, operator.inputs[0].type))
+    graph = GraphBuilder(scope, container, _compute_dtype(model, operator.inputs))
     raw = _mlp_raw_output(graph, model, _graph_input(graph, operator))
     values = _activation(graph, model.out_activation_, raw)
     graph.op("Identity", values, output=operator.outputs[0].full_name)
@@ -489,15 +267,12 @@ def _convert_mlp_regressor(scope, operator, container):
 
 def _convert_perceptron(scope, operator, container):
     model = operator.raw_operator
-    graph = GraphBuilder(scope, container, _compute_dtype(model, operator.inputs[0].type))
+    graph = GraphBuilder(scope, container, _compute_dtype(model, operator.inputs))
     label, scores_out = operator.outputs[0].full_name, operator.outputs[1].full_name
     coef = model.coef_.toarray() if sp.issparse(model.coef_) else model.coef_
     # decision_function: X @ coef_.T in their common dtype, then + intercept_.
-    input_dtype = np.dtype(guess_numpy_type(operator.inputs[0].type))
-    product_dtype = np.result_type(input_dtype, coef.dtype)
-    x = operator.inputs[0].full_name
-    if input_dtype != product_dtype:
-        x = graph.op("Cast", x, to=np_dtype_to_tensor_dtype(product_dtype))
+    product_dtype = np.result_type(_input_dtype(operator.inputs), coef.dtype)
+    x = _side_by_side(graph, operator.inputs, product_dtype)
     product = graph.op("MatMul", x, graph.const(coef.T, product_dtype))
     if product_dtype != graph.dtype:
         product = graph.op("Cast", product, to=graph.proto_dtype)
@@ -514,8 +289,18 @@ def _convert_perceptron(scope, operator, container):
 
 def _parse_classifier(scope, model, inputs, custom_parsers=None):
     """skl2onnx's classifier parser (zipmap and class-label options), after the check
-    that the model is fitted: the parser reads ``classes_`` before any converter."""
+    that the model is fitted: the parser reads ``classes_`` before any converter.
+
+    A graph computing in float64 has no ZipMap (``zipmap=True``, skl2onnx's default,
+    acts as ``zipmap=False``): ONNX's ZipMap takes float32 probabilities only, and
+    onnxruntime refuses to load a graph that gives it doubles.
+    """
     check_is_fitted(model)
+    if (_compute_dtype(model, inputs) == np.float64
+            and scope.get_options(model, {"zipmap": True})["zipmap"] is True):
+        # A copy: the options may be the caller's own dictionary.
+        scope.options = dict(scope.options or {})
+        scope.options[id(model)] = {**scope.options.get(id(model), {}), "zipmap": False}
     return _parse_sklearn_classifier(scope, model, inputs, custom_parsers=custom_parsers)
 
 
@@ -535,11 +320,82 @@ for _model, _alias, _shapes, _converter, _parser, _options in [
 del _model, _alias, _shapes, _converter, _parser, _options
 
 
+# -- TransformedTargetRegressor ------------------------------------------------------------
+
+#: skl2onnx's name for the operator that undoes the target's scaling.
+_TARGET_ALIAS = "SkneuralTransformedTargetRegressor"
+
+
+def _inverse_steps(transformer):
+    """``transformer.inverse_transform`` as (ONNX operator, constant) steps, in
+    scikit-learn's order of operations; a ValueError for a non-linear transformer."""
+    if isinstance(transformer, StandardScaler):
+        return ([("Mul", transformer.scale_)] if transformer.with_std else []) + (
+            [("Add", transformer.mean_)] if transformer.with_mean else [])
+    if isinstance(transformer, RobustScaler):
+        return ([("Mul", transformer.scale_)] if transformer.with_scaling else []) + (
+            [("Add", transformer.center_)] if transformer.with_centering else [])
+    if isinstance(transformer, MinMaxScaler) and not transformer.clip:
+        return [("Sub", transformer.min_), ("Div", transformer.scale_)]
+    if isinstance(transformer, MaxAbsScaler):
+        return [("Mul", transformer.scale_)]
+    if (isinstance(transformer, FunctionTransformer) and transformer.func is None
+            and transformer.inverse_func is None):
+        return []  # TransformedTargetRegressor without transformer or functions
+    raise ValueError(
+        "skneural.onnx converts a TransformedTargetRegressor whose transformer is "
+        "linear: StandardScaler, RobustScaler, MinMaxScaler (clip=False), MaxAbsScaler "
+        f"or none; got {transformer!r}. Export its regressor_ and undo the target's "
+        "transformation where the graph is used.")
+
+
+def _parse_transformed_target(scope, model, inputs, custom_parsers=None):
+    """The regressor's graph, then one operator that undoes the target's scaling."""
+    check_is_fitted(model)
+    _inverse_steps(model.transformer_)  # refuse a non-linear transformer up front
+    predictions = _parse_sklearn(scope, model.regressor_, inputs,
+                                 custom_parsers=custom_parsers)
+    if len(predictions) != 1:
+        raise ValueError(f"The regressor {model.regressor_!r} of a "
+                         "TransformedTargetRegressor gives more than one output.")
+    operator = scope.declare_local_operator(_TARGET_ALIAS, model)
+    operator.inputs.append(predictions[0])
+    operator.outputs.append(scope.declare_local_variable(
+        "variable", type(predictions[0].type)()))
+    return operator.outputs
+
+
+def _transformed_target_shapes(operator):
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    prediction = operator.inputs[0].type
+    operator.outputs[0].type = type(prediction)(list(prediction.shape))
+
+
+def _convert_transformed_target(scope, operator, container):
+    graph = GraphBuilder(scope, container, guess_numpy_type(operator.inputs[0].type))
+    values = operator.inputs[0].full_name
+    for op_type, constant in _inverse_steps(operator.raw_operator.transformer_):
+        values = graph.op(op_type, values, graph.const(constant))
+    graph.op("Identity", values, output=operator.outputs[0].full_name)
+
+
+update_registered_converter(
+    TransformedTargetRegressor, _TARGET_ALIAS, _transformed_target_shapes,
+    _convert_transformed_target, parser=_parse_transformed_target)
+
+
 # -- the shortcut ----------------------------------------------------------------------
 
 
 def _final_estimator(model):
-    return model[-1] if isinstance(model, Pipeline) else model
+    """The estimator at the end of pipelines and target wrappers."""
+    while True:
+        if isinstance(model, Pipeline):
+            model = model[-1]
+        elif isinstance(model, TransformedTargetRegressor):
+            model = model.regressor_
+        else:
+            return model
 
 
 def _weights_dtype(estimator):
@@ -550,25 +406,72 @@ def _weights_dtype(estimator):
     return np.dtype(np.float32)
 
 
+def _is_dataframe(X):
+    return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
+
+
+def _column_types(X, dtype):
+    """One input per column of the DataFrame ``X``, named after it, of shape
+    (None, 1): strings for text columns, int64 for integer ones, and ``dtype`` (when
+    given) or the column's own for floating-point ones."""
+    types = guess_initial_types(X.iloc[:1], None)
+    if dtype is None:
+        return types
+    return [(name, _tensor_type(dtype, [None, 1])
+             if isinstance(kind, (FloatTensorType, DoubleTensorType)) else kind)
+            for name, kind in types]
+
+
+def _float_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
+    return dtype
+
+
+def _initial_types(model, final, X, dtype):
+    """skl2onnx's ``initial_types`` for :func:`to_onnx` (see there)."""
+    if _is_dataframe(X):
+        return _column_types(X, None if dtype is None else _float_dtype(dtype))
+    if X is not None:
+        X = np.asarray(X[:1])
+        if dtype is None and X.dtype.kind == "f":
+            dtype = X.dtype
+    dtype = _float_dtype(_weights_dtype(final) if dtype is None else dtype)
+    if X is None and hasattr(model, "feature_names_in_"):
+        return [(str(c), _tensor_type(dtype, [None, 1])) for c in model.feature_names_in_]
+    n_features = model.n_features_in_ if X is None else X.shape[1]
+    return [("X", _tensor_type(dtype, [None, n_features]))]
+
+
 def to_onnx(model, X=None, *, dtype=None, target_opset=None, options=None, name=None):
     """Convert a fitted skneural estimator, or a Pipeline ending in one, to ONNX.
 
-    A shortcut for ``skl2onnx.to_onnx`` with one input named ``"X"`` of shape
-    (None, n_features) and plain-array outputs: classifiers are converted with
-    ``zipmap=False``, so ``probabilities`` is an (n, n_classes) array rather than
-    skl2onnx's default list of dictionaries.
+    A shortcut for ``skl2onnx.to_onnx`` with deployment defaults: the inputs are named
+    after the data (see ``X``), and classifiers are converted with ``zipmap=False``,
+    so ``probabilities`` is an (n, n_classes) array rather than skl2onnx's default
+    list of dictionaries.
 
     Parameters
     ----------
-    model : estimator or Pipeline
-        Fitted. skneural's estimators, scikit-learn's and anything else skl2onnx
-        converts may appear in a pipeline.
-    X : array-like of shape (n_samples, n_features), default=None
-        A sample of the input: its number of features and dtype set the input's.
-        Without it, ``n_features_in_`` and ``dtype`` are used.
+    model : estimator
+        Fitted: a skneural estimator, or a Pipeline or TransformedTargetRegressor
+        (with a linear transformer) around one, nested in any order.
+        scikit-learn's estimators and anything else skl2onnx converts may appear in a
+        pipeline, ColumnTransformer included.
+    X : array-like or DataFrame of shape (n_samples, n_features), default=None
+        A sample of the input. An array gives one input named ``"X"`` of shape
+        (None, n_features) and, when floating point, its dtype. A pandas DataFrame
+        gives one input per column, named after it, of shape (None, 1): feed
+        ``{column: df[[column]].to_numpy()}``. Text columns are strings, integer
+        columns int64, floating-point columns their own dtype or ``dtype``. Without
+        ``X``: one input per name of ``feature_names_in_`` for a model fitted on a
+        DataFrame, else one named ``"X"`` of ``n_features_in_`` columns, of
+        ``dtype``.
     dtype : {numpy.float32, numpy.float64}, default=None
-        Element type of the input. Default: X's when it is floating point, else the
-        weights' of the final estimator (float32 for models fitted on float32 data).
+        Element type of the (floating-point) inputs. Default: X's when it is
+        floating point, else the weights' of the final estimator (float32 for models
+        fitted on float32 data).
     target_opset : int or dict, default=None
         ONNX opset(s) to target; None is :data:`DEFAULT_TARGET_OPSET` (opset 17,
         onnxruntime >= 1.13).
@@ -587,21 +490,87 @@ def to_onnx(model, X=None, *, dtype=None, target_opset=None, options=None, name=
     sklearn.exceptions.NotFittedError
         If the model is not fitted.
     """
+    check_is_fitted(model)
     final = _final_estimator(model)
-    check_is_fitted(final)
-    if X is not None:
-        X = np.asarray(X[:1])
-        n_features = X.shape[1]
-        if dtype is None and X.dtype.kind == "f":
-            dtype = X.dtype
-    else:
-        n_features = model.n_features_in_
-    dtype = np.dtype(_weights_dtype(final) if dtype is None else dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
+    initial_types = _initial_types(model, final, X, dtype)
     all_options = {type(final): {"zipmap": False}} if is_classifier(final) else {}
     all_options.update(options or {})
     return _skl2onnx_to_onnx(
-        model, initial_types=[("X", _tensor_type(dtype, [None, n_features]))],
+        model, initial_types=initial_types,
         target_opset=DEFAULT_TARGET_OPSET if target_opset is None else target_opset,
         options=all_options, name=name)
+
+
+#: numpy element types of the ONNX tensor types onnxruntime's sessions report.
+_SESSION_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
+                  "tensor(int64)": np.int64, "tensor(int32)": np.int32,
+                  "tensor(bool)": np.bool_, "tensor(string)": object}
+
+
+def _declared_inputs(graph):
+    """(name, numpy dtype) of each input of an ONNX model or onnxruntime session."""
+    if hasattr(graph, "get_inputs"):
+        return [(i.name, _SESSION_TYPES[i.type]) for i in graph.get_inputs()]
+    return [(i.name, object if i.type.tensor_type.elem_type == TensorProto.STRING
+             else tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type))
+            for i in graph.graph.input]
+
+
+def _onnx_name(column):
+    """What skl2onnx makes of a column name: an identifier, as ONNX requires."""
+    name = re.sub(r"[^\w+]", "_", str(column))
+    return "_" + name if name[:1].isdigit() else name
+
+
+def input_feed(onnx_model, X):
+    """The input dictionary for ``InferenceSession.run``, made from the data.
+
+    Parameters
+    ----------
+    onnx_model : onnx.ModelProto or onnxruntime.InferenceSession
+        A graph made by :func:`to_onnx`.
+    X : array-like or DataFrame
+        An array for a graph with one input, or a DataFrame for a graph with one
+        input per column (in the columns' order; ONNX names are identifiers, so
+        skl2onnx writes ``"tax (%)"`` as ``"tax____"``).
+
+    Returns
+    -------
+    feed : dict of str to ndarray
+        Each input's name and its values, of the declared element type: the
+        array itself, or one (n_samples, 1) column of the DataFrame.
+
+    Raises
+    ------
+    ValueError
+        If the columns do not match the graph's inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> import pandas as pd
+    >>> from skneural import MLPRegressor
+    >>> from skneural.onnx import input_feed, to_onnx
+    >>> df = pd.DataFrame({"tax (%)": [7.0, 8.5, 9.0], "income": [3571, 4092, 3865]})
+    >>> model = MLPRegressor((3,), max_iter=5, random_state=0).fit(df, [5.4, 5.2, 5.8])
+    >>> session = ort.InferenceSession(to_onnx(model, df).SerializeToString(),
+    ...                                providers=["CPUExecutionProvider"])
+    >>> sorted(input_feed(session, df))
+    ['income', 'tax____']
+    >>> (values,) = session.run(None, input_feed(session, df))
+    """
+    inputs = _declared_inputs(onnx_model)
+    if not _is_dataframe(X):
+        if len(inputs) != 1:
+            raise ValueError(f"The graph has {len(inputs)} inputs "
+                             f"{[name for name, _ in inputs]}: pass a DataFrame.")
+        (name, dtype), = inputs
+        return {name: np.asarray(X, dtype=dtype)}
+    names = [_onnx_name(c) for c in X.columns]
+    if len(inputs) != len(names) or any(
+            not name.startswith(expected) for (name, _), expected in zip(inputs, names)):
+        raise ValueError(f"The DataFrame's columns {list(X.columns)} do not match the "
+                         f"graph's inputs {[name for name, _ in inputs]}.")
+    return {name: X.iloc[:, [i]].to_numpy(dtype=dtype)
+            for i, (name, dtype) in enumerate(inputs)}

@@ -22,6 +22,9 @@ given objects (an ``Activation`` or ``Loss`` record, a solver object, a callable
 ``skneural.activations.Activation``, ``functools.partial`` and the functions the record
 wraps. Review them with ``skops.io.get_untrusted_types(file=...)`` and trust exactly
 those you recognise: ``load(file, trusted=[...])``.
+
+Callbacks (``set_callbacks``) are not saved: a fitted model saves as the same model
+fitted without them (see :mod:`skneural.callbacks`), so nothing more needs trust.
 """
 
 from ._mlp import MLPClassifier, MLPRegressor

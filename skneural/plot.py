@@ -94,13 +94,16 @@ class TrainingHistoryDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            Axes to draw the losses on; a new figure is created if None.
+            Axes to draw the losses on. If None, a new figure with
+            ``layout="constrained"`` is created, which makes room for the legend, so
+            ``figure_.savefig(path)`` keeps it.
         log_scale : bool, default=False
             Logarithmic y-axis for the losses.
         legend : bool, default=True
             Draw one legend with the entries of both y-axes, below the axes (outside
-            them, so it never covers a curve). Use a figure with
-            ``layout="constrained"`` (or call ``tight_layout``) to make room for it.
+            them, so it never covers a curve). On axes you pass, make room for it:
+            create their figure with ``layout="constrained"``, or save with
+            ``savefig(path, bbox_inches="tight")``.
 
         Returns
         -------
@@ -109,7 +112,9 @@ class TrainingHistoryDisplay:
         """
         plt = _import_pyplot(f"{type(self).__name__}.plot")
         if ax is None:
-            _, ax = plt.subplots()
+            # Constrained layout counts the legend below the axes in, so a plain
+            # savefig keeps it.
+            _, ax = plt.subplots(layout="constrained")
         loss = np.asarray(self.loss_curve, dtype=float)
         epochs = np.arange(1, len(loss) + 1)
         lines = {}
@@ -166,15 +171,23 @@ class TrainingHistoryDisplay:
 
         Parameters
         ----------
-        estimator : fitted MLPClassifier, MLPRegressor or Pipeline ending in one
-            Any estimator with ``loss_curve_``; ``validation_loss_curve_``,
-            ``validation_scores_`` and ``restored_epoch_`` are drawn when present.
-            The score axis is named after the estimator's ``scoring`` when it has
-            one; with ``scoring="loss"`` the scores (the negated validation loss)
-            are not drawn again.
+        estimator : fitted estimator
+            A fitted MLPClassifier or MLPRegressor (any estimator with
+            ``loss_curve_``), or a fitted meta-estimator that holds one: a
+            :class:`~sklearn.pipeline.Pipeline` (its final step), a
+            :class:`~sklearn.compose.TransformedTargetRegressor` (``regressor_``;
+            its losses are in the transformed target's units), a search such as
+            :class:`~sklearn.model_selection.GridSearchCV` (``best_estimator_``, so
+            ``refit=True``), or any other with ``estimator_``, nested in any
+            order. ``validation_loss_curve_``, ``validation_scores_`` and
+            ``restored_epoch_`` are drawn when present. The score axis is named
+            after the estimator's ``scoring`` when it has one; with
+            ``scoring="loss"`` the scores (the negated validation loss) are not
+            drawn again.
         ax : matplotlib Axes, default=None
+            See :meth:`plot`.
         name : str, default=None
-            Title; the estimator's class name if None.
+            Title; the class name of the model that was trained if None.
         log_scale : bool, default=False
             Logarithmic y-axis for the losses.
         legend : bool, default=True
@@ -182,11 +195,18 @@ class TrainingHistoryDisplay:
         Returns
         -------
         display : TrainingHistoryDisplay
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the estimator, or the model it holds, is not fitted.
+        TypeError
+            If the estimator holds no model with a training history, or several
+            (an ensemble: pass one of its ``estimators_``); the message names the
+            types it went through.
         """
         _import_pyplot(f"{cls.__name__}.from_estimator")
-        if hasattr(estimator, "steps"):
-            estimator = estimator[-1]
-        check_is_fitted(estimator, "loss_curve_")
+        estimator = _trained_model(estimator)
         scoring = getattr(estimator, "scoring", None)
         scores = getattr(estimator, "validation_scores_", None)
         if scoring == "loss":
@@ -200,6 +220,50 @@ class TrainingHistoryDisplay:
             estimator_name=type(estimator).__name__ if name is None else name,
         )
         return display.plot(ax=ax, log_scale=log_scale, legend=legend)
+
+
+#: Fitted attributes of meta-estimators that hold the one model they predict with.
+_INNER_MODEL_ATTRIBUTES = ("best_estimator_", "regressor_", "estimator_")
+
+
+def _trained_model(estimator):
+    """The model with a training history (``loss_curve_``) that a fitted estimator
+    predicts with: the estimator itself or the one model a meta-estimator holds."""
+    chain = []
+    while not hasattr(estimator, "loss_curve_"):
+        chain.append(type(estimator).__name__)
+        if hasattr(estimator, "steps"):  # a Pipeline: its final step
+            inner = estimator.steps[-1][1]
+        elif hasattr(estimator, "estimators_"):
+            # An ensemble holds several models; its estimator_ is an unfitted template.
+            inner = None
+        else:
+            inner = next((getattr(estimator, attribute)
+                          for attribute in _INNER_MODEL_ATTRIBUTES
+                          if hasattr(estimator, attribute)), None)
+        if inner is None or isinstance(inner, str):  # a "passthrough" final step
+            _refuse(estimator, " -> ".join(chain))
+        estimator = inner
+    check_is_fitted(estimator, "loss_curve_")
+    return estimator
+
+
+def _refuse(estimator, chain):
+    """Raise NotFittedError for an unfitted estimator, else a TypeError that says
+    why ``chain`` leads to no training history."""
+    if hasattr(estimator, "fit"):
+        check_is_fitted(estimator)  # an unfitted meta-estimator holds nothing yet
+    if hasattr(estimator, "estimators_"):
+        why = (f"holds {len(estimator.estimators_)} models (estimators_): pass one "
+               "of them, e.g. estimators_[0]")
+    elif hasattr(estimator, "best_params_"):
+        why = "holds no refitted model (best_estimator_ needs refit=True)"
+    else:
+        why = "has no training history (loss_curve_) and holds no model that has one"
+    raise TypeError(
+        f"TrainingHistoryDisplay.from_estimator needs a fitted skneural MLP, or a "
+        f"fitted Pipeline, TransformedTargetRegressor, search or other meta-estimator "
+        f"holding one; {chain} {why}.")
 
 
 def _score_name(estimator, scoring):

@@ -18,12 +18,24 @@ ort = pytest.importorskip("onnxruntime")
 import skl2onnx  # noqa: E402
 from numpy.testing import assert_allclose, assert_array_equal  # noqa: E402
 from scipy.special import erf  # noqa: E402
+from sklearn.compose import ColumnTransformer, TransformedTargetRegressor  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.preprocessing import (  # noqa: E402
+    MaxAbsScaler,
+    MinMaxScaler,
+    QuantileTransformer,
+    RobustScaler,
+    StandardScaler,
+)
 
 import skneural.onnx as skonnx  # noqa: E402
-from skneural import MLPClassifier, MLPRegressor, PerceptronClassifier  # noqa: E402
+from skneural import (  # noqa: E402
+    MLPClassifier,
+    MLPRegressor,
+    PerceptronClassifier,
+    _onnx_graph,
+)
 from skneural import activations as _activations  # noqa: E402
 
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-10}
@@ -275,8 +287,8 @@ SOFTSIGN = _activations.Activation("softsign", _softsign, _softsign_derivative)
 
 def test_user_activation_needs_a_recipe(monkeypatch):
     # A private copy of the recipes without softsign (a docstring example adds one).
-    recipes = {k: v for k, v in skonnx._RECIPES.items() if k != "softsign"}
-    monkeypatch.setattr(skonnx, "_RECIPES", recipes)
+    recipes = {k: v for k, v in _onnx_graph._RECIPES.items() if k != "softsign"}
+    monkeypatch.setattr(_onnx_graph, "_RECIPES", recipes)
     X, model = _fit("regression", SOFTSIGN, np.float64)
     with pytest.raises(ValueError, match=r"'softsign'.*register_activation\('softsign'"):
         skonnx.to_onnx(model)
@@ -314,3 +326,172 @@ def test_parse_activation_name(name, expected):
 def test_parse_activation_name_rejects(name):
     with pytest.raises(ValueError, match="Cannot read activation name"):
         skonnx.parse_activation_name(name)
+
+
+# -- issue 24.3: DataFrames, TransformedTargetRegressor, float64 classifiers -------------
+
+
+def _petrol_frame():
+    """The petrol table as pandas reads the CSV: two integer columns, a name with
+    characters an ONNX name cannot hold."""
+    pytest.importorskip("pandas")
+    from skneural.datasets import load_petrol_consumption
+
+    X, y, _ = load_petrol_consumption(as_frame=True)
+    assert X.dtypes["Average_income"] == np.int64
+    return X, y.to_numpy()
+
+
+def _column_pipeline(columns, regressor):
+    scale = ColumnTransformer([("scale", StandardScaler(), list(columns))])
+    return TransformedTargetRegressor(make_pipeline(scale, regressor),
+                                      transformer=StandardScaler())
+
+
+def _relative_error(actual, expected):
+    return np.max(np.abs(actual - expected)) / np.max(np.abs(expected))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_dataframe_column_transformer_and_scaled_target(dtype):
+    frame, y = _petrol_frame()
+    model = _column_pipeline(frame.columns, MLPRegressor((10,), max_iter=300,
+                                                         random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(frame, y)
+    session = ort.InferenceSession(
+        skonnx.to_onnx(model, frame, dtype=dtype).SerializeToString(),
+        providers=["CPUExecutionProvider"])
+    float_type = {np.float32: "tensor(float)", np.float64: "tensor(double)"}[dtype]
+    assert [(i.name, i.type, i.shape[1]) for i in session.get_inputs()] == [
+        ("Petrol_tax", float_type, 1), ("Average_income", "tensor(int64)", 1),
+        ("Paved_Highways", "tensor(int64)", 1),
+        ("Population_Driver_licence___", float_type, 1)]   # "(%)": not an identifier
+    (values,) = session.run(None, skonnx.input_feed(session, frame))
+    # Side by side, float and int64 columns make float64, as in predict; float32
+    # inputs only round the two float columns (hence float32's tolerance).
+    assert values.shape == (48, 1) and values.dtype == np.float64
+    assert _relative_error(values[:, 0], model.predict(frame)) < TOLERANCE[dtype]
+
+
+def test_dataframe_pipeline_through_plain_skl2onnx():
+    frame, y = _petrol_frame()
+    model = _column_pipeline(frame.columns, MLPRegressor((5,), max_iter=100,
+                                                         random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(frame, y)
+    onnx_model = skl2onnx.to_onnx(model, frame[:1])
+    (values,) = _run_feed(onnx_model, skonnx.input_feed(onnx_model, frame))
+    assert _relative_error(values[:, 0], model.predict(frame)) < 1e-10
+
+
+def _run_feed(onnx_model, feed):
+    session = ort.InferenceSession(onnx_model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    return session.run(None, feed)
+
+
+def test_mlp_fitted_on_a_dataframe_takes_one_input_per_column():
+    # No ColumnTransformer: the graph puts the columns side by side, as validate_data.
+    frame, y = _petrol_frame()
+    scaled = (frame - frame.mean()) / frame.std()
+    scaled = scaled.astype({"Average_income": np.float32})  # mixed dtypes -> float64
+    model = MLPRegressor((5,), max_iter=50, random_state=0).fit(scaled, y / 500)
+    for onnx_model in [skonnx.to_onnx(model, scaled), skonnx.to_onnx(model)]:
+        (values,) = _run_feed(onnx_model, skonnx.input_feed(onnx_model, scaled))
+        _assert_close(values[:, 0], model.predict(scaled), np.float64)
+    assert [i.name for i in skonnx.to_onnx(model).graph.input][0] == "Petrol_tax"
+
+
+TARGET_TRANSFORMERS = {
+    "StandardScaler": dict(transformer=StandardScaler()),
+    "StandardScaler(with_mean=False)": dict(transformer=StandardScaler(with_mean=False)),
+    "MinMaxScaler": dict(transformer=MinMaxScaler((-1, 2))),
+    "MaxAbsScaler": dict(transformer=MaxAbsScaler()),
+    "RobustScaler": dict(transformer=RobustScaler()),
+    "none": {},
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("target", ["regression", "multi_output"])
+@pytest.mark.parametrize("name", sorted(TARGET_TRANSFORMERS))
+def test_transformed_target_regressor_with_linear_transformers(name, target, dtype):
+    X, y = _data(target, dtype)
+    model = TransformedTargetRegressor(
+        MLPRegressor((6,), max_iter=30, random_state=0), **TARGET_TRANSFORMERS[name])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, 300 + 50 * y)
+    (values,) = _run(skl2onnx.to_onnx(model, X[:1]), X)
+    expected = model.predict(X).reshape(len(X), -1)
+    assert values.shape == expected.shape
+    _assert_close(values, expected.astype(dtype), dtype)
+
+
+def test_transformed_target_around_scikit_learns_regressor():
+    from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
+
+    X, y = _data("regression", np.float64)
+    regressor = SklearnMLPRegressor(hidden_layer_sizes=(4,), max_iter=30, random_state=0)
+    model = TransformedTargetRegressor(regressor, transformer=StandardScaler())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    (values,) = _run(skl2onnx.to_onnx(model, X[:1]), X)
+    _assert_close(values[:, 0], model.predict(X), np.float64)
+
+
+@pytest.mark.parametrize("settings", [
+    dict(func=np.log1p, inverse_func=np.expm1, check_inverse=False),
+    dict(transformer=QuantileTransformer(n_quantiles=10)),
+], ids=["functions", "QuantileTransformer"])
+def test_non_linear_target_transformation_is_refused(settings):
+    X, y = _data("regression", np.float64)
+    model = TransformedTargetRegressor(MLPRegressor((3,), max_iter=5), **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, np.abs(y))
+    with pytest.raises(ValueError, match="transformer is linear: StandardScaler"):
+        skonnx.to_onnx(model, X)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: MLPClassifier((5,), max_iter=30, random_state=0),
+    lambda: make_pipeline(StandardScaler(), MLPClassifier((5,), max_iter=30,
+                                                         random_state=0)),
+    lambda: PerceptronClassifier(max_iter=5, random_state=0),
+], ids=["MLPClassifier", "Pipeline", "PerceptronClassifier"])
+@pytest.mark.parametrize("target", ["binary", "multiclass", "string_labels"])
+def test_float64_classifier_through_plain_skl2onnx_loads(make, target):
+    # skl2onnx's default ZipMap takes float32 only: without it the graph would not
+    # load (scikit-learn's own MLPClassifier fails so).
+    X, y = _data(target, np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = make().fit(X, y)
+    label, scores = _run(skl2onnx.to_onnx(model, X[:1]), X)
+    assert_array_equal(label, model.predict(X))
+    if hasattr(model, "predict_proba"):
+        _assert_close(scores, model.predict_proba(X), np.float64)
+    else:
+        expected = model.decision_function(X)
+        if expected.ndim == 1:
+            expected = np.column_stack([-expected, expected])
+        _assert_close(scores, expected, np.float64)
+
+
+def test_input_feed_checks_the_columns():
+    frame, y = _petrol_frame()
+    model = MLPRegressor((3,), max_iter=5, random_state=0).fit(frame, y)
+    onnx_model = skonnx.to_onnx(model, frame)
+    with pytest.raises(ValueError, match="do not match the graph's inputs"):
+        skonnx.input_feed(onnx_model, frame.iloc[:, ::-1])
+    with pytest.raises(ValueError, match="pass a DataFrame"):
+        skonnx.input_feed(onnx_model, frame.to_numpy())
+    X, y = _data("binary", np.float32)
+    onnx_model = skonnx.to_onnx(MLPClassifier((3,), max_iter=5).fit(X, y), X)
+    feed = skonnx.input_feed(onnx_model, X.astype(np.float64))
+    assert list(feed) == ["X"] and feed["X"].dtype == np.float32

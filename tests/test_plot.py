@@ -1,5 +1,8 @@
-"""TrainingHistoryDisplay draws what the estimator recorded, and its legend stays
-clear of the curves, the tick labels and the axis label."""
+"""TrainingHistoryDisplay draws what the estimator recorded, finds the model inside
+meta-estimators, and its legend stays clear of the curves, the tick labels and the
+axis label, inside the saved figure."""
+
+import warnings
 
 import numpy as np
 import pytest
@@ -8,8 +11,16 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
+from sklearn.compose import TransformedTargetRegressor  # noqa: E402
+from sklearn.ensemble import BaggingRegressor, RandomForestRegressor  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
+from sklearn.linear_model import Ridge  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.semi_supervised import SelfTrainingClassifier  # noqa: E402
 
-from skneural import MLPClassifier  # noqa: E402
+from skneural import MLPClassifier, MLPRegressor  # noqa: E402
 from skneural.plot import TrainingHistoryDisplay  # noqa: E402
 
 
@@ -104,3 +115,98 @@ def test_scoring_loss_draws_the_validation_loss_once():
     assert display.score_ax_ is None and "validation_score" not in display.lines_
     np.testing.assert_array_equal(display.lines_["validation_loss"].get_ydata(),
                                   [1.1, 0.8, 0.9])
+
+
+# -- issue 24.2: the default figure keeps its legend; meta-estimators are unwrapped -----
+
+
+def _regression_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    return X, 500 + 100 * X[:, 0] - 50 * X[:, 1] ** 2
+
+
+def test_plain_savefig_of_the_default_figure_keeps_the_legend(tmp_path):
+    X, y = _regression_data()
+    model = MLPRegressor((5,), max_iter=20, early_stopping=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X / 3, y / 500)
+    display = TrainingHistoryDisplay.from_estimator(model)
+    display.figure_.savefig(tmp_path / "history.png")   # draws the figure
+    legend = display.ax_.get_legend().get_window_extent()
+    figure = display.figure_.bbox
+    assert figure.x0 <= legend.x0 and legend.x1 <= figure.x1
+    assert figure.y0 <= legend.y0 and legend.y1 <= figure.y1
+
+
+def _fitted_quietly(model, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+def _mlp():
+    return MLPRegressor((5,), max_iter=15, random_state=0)
+
+
+def _scaled_target(regressor):
+    return TransformedTargetRegressor(regressor, transformer=StandardScaler())
+
+
+# Each: the fitted meta-estimator and the path to the MLP it predicts with.
+META_ESTIMATORS = {
+    "TransformedTargetRegressor": (lambda: _scaled_target(_mlp()),
+                                   lambda m: m.regressor_),
+    "GridSearchCV": (lambda: GridSearchCV(_mlp(), {"alpha": [1e-4, 1e-2]}, cv=2),
+                     lambda m: m.best_estimator_),
+    "GridSearchCV(Pipeline(TransformedTargetRegressor))": (
+        lambda: GridSearchCV(make_pipeline(StandardScaler(), _scaled_target(_mlp())),
+                             {"transformedtargetregressor__regressor__alpha": [1e-4, 1]},
+                             cv=2),
+        lambda m: m.best_estimator_[-1].regressor_),
+    "SelfTrainingClassifier": (
+        lambda: SelfTrainingClassifier(MLPClassifier((5,), max_iter=15, random_state=0),
+                                       max_iter=1),
+        lambda m: m.estimator_),
+}
+
+
+@pytest.mark.parametrize("name", sorted(META_ESTIMATORS))
+def test_from_estimator_unwraps_meta_estimators(name):
+    make, inner = META_ESTIMATORS[name]
+    X, y = _regression_data()
+    if name == "SelfTrainingClassifier":
+        y = np.where(np.arange(len(y)) % 3 == 0, -1, (y > 500).astype(int))
+    model = _fitted_quietly(make(), X, y)
+    display = TrainingHistoryDisplay.from_estimator(model)
+    np.testing.assert_array_equal(display.lines_["loss"].get_ydata(),
+                                  inner(model).loss_curve_)
+    assert display.ax_.get_title() == type(inner(model)).__name__
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: BaggingRegressor(_mlp(), n_estimators=2, random_state=0),
+     r"BaggingRegressor holds 2 models \(estimators_\)"),
+    (lambda: GridSearchCV(_mlp(), {"alpha": [1e-4, 1e-2]}, cv=2, refit=False),
+     "GridSearchCV holds no refitted model .*refit=True"),
+    (lambda: make_pipeline(StandardScaler(), RandomForestRegressor(n_estimators=2)),
+     r"Pipeline -> RandomForestRegressor holds 2 models"),
+    (lambda: _scaled_target(Ridge()), "TransformedTargetRegressor -> Ridge has no "
+     r"training history \(loss_curve_\)"),
+], ids=["ensemble", "search without refit", "pipeline of a forest", "ridge"])
+def test_from_estimator_names_what_holds_no_training_history(make, message):
+    X, y = _regression_data()
+    model = _fitted_quietly(make(), X, y)
+    with pytest.raises(TypeError, match=message):
+        TrainingHistoryDisplay.from_estimator(model)
+
+
+@pytest.mark.parametrize("model, name", [
+    (_scaled_target(_mlp()), "TransformedTargetRegressor"),
+    (GridSearchCV(_mlp(), {"alpha": [1e-4]}), "GridSearchCV"),
+    (make_pipeline(StandardScaler(), _mlp()), "MLPRegressor"),
+])
+def test_unfitted_estimators_raise_not_fitted_error_naming_them(model, name):
+    with pytest.raises(NotFittedError, match=f"This {name} instance is not fitted"):
+        TrainingHistoryDisplay.from_estimator(model)
