@@ -25,8 +25,13 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _common import describe_environment, format_ms, mlp_epoch, ratio_stats, \
-    time_interleaved
+from _common import (
+    describe_environment,
+    format_ms,
+    mlp_epoch,
+    ratio_stats,
+    time_interleaved,
+)
 from bench_epoch import WORKLOADS
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier

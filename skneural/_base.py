@@ -34,7 +34,7 @@ from ._backend import (
     prediction_input,
 )
 from ._registry import RegistryOptions
-from ._training import Record, Trainer, TrainingState
+from ._training import Trainer, TrainingState
 from ._validation import check_validation_set, combine_weights, make_validation, split
 from .callbacks import CallbackSupportMixin, FitTasks
 from .network import Network
@@ -228,7 +228,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             self.n_layers_ = len(layer_units)
             self.out_activation_ = self._out_activation()
             dtype = numpy_dtype(self.training_dtype or X.dtype)
-            state = self._new_training_state()
+            state = TrainingState.start(self.random_state, self.early_stopping)
             network = self._make_network(layer_units, dtype)
             backend = Backend.of(X)
             params = backend.asarray(network.init_params(
@@ -240,8 +240,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             # Weights assigned by hand (coefs_ / intercepts_ / n_outputs_, as
             # scikit-learn's worked example does) have no training state yet.
             training = getattr(self, "_training", None)
-            state = (self._new_training_state() if training is None
-                     else TrainingState.from_dict(training))
+            state = (TrainingState.from_dict(training) if training is not None else
+                     TrainingState.start(self.random_state, self.early_stopping))
             if not incremental:
                 state.rng = check_random_state(self.random_state)
             check_model_namespace(self, X)
@@ -258,13 +258,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 ) from None
         self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
         return network, params, state
-
-    def _new_training_state(self):
-        state = TrainingState(rng=check_random_state(self.random_state))
-        state.record = Record(validation_scores=[], best_validation_score=-np.inf,
-                              best_loss=None, validation_loss_curve=[]) \
-            if self.early_stopping else Record()
-        return state
 
     def _schedule(self, solver):
         # A schedule the solver does not declare is the constant one: as in
@@ -286,20 +279,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _publish(self, state):
         """The fitted attributes, from the training state, in one place."""
-        record = state.record
         self._training = state.to_dict()
-        self.n_iter_, self.t_ = record.n_iter, state.t
-        if record.loss is not None:
-            self.loss_ = record.loss
-        self.loss_curve_ = list(record.loss_curve)
-        self.best_loss_ = record.best_loss
-        self.validation_scores_ = _copy(record.validation_scores)
-        self.best_validation_score_ = record.best_validation_score
-        self.validation_loss_curve_ = _copy(record.validation_loss_curve)
-        self.restored_epoch_ = record.restored_epoch
-        self.stop_reason_ = record.stop_reason
-        # scikit-learn's name for it (read by its tests); the record is the source.
-        self._no_improvement_count = record.no_improvement_count
+        for name, value in state.fitted_attributes().items():
+            setattr(self, name, value)
 
     # -- prediction ------------------------------------------------------------------------
 
@@ -347,6 +329,3 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         tags.array_api_support = True
         return tags
 
-
-def _copy(values):
-    return None if values is None else list(values)

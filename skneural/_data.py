@@ -205,14 +205,15 @@ class InMemoryData:
         return (self.backend.cast(take(self.X, rows), self.dtype), take(self.y, rows),
                 take(self.sample_weight, rows))
 
-    def loss_gradient(self, network, params, batch, grad=None, *, rng=None,
-                      workspace=None, l1_gradient=True, constrained=False):
+    def loss_gradient(self, network, params, batch, *, rng=None, workspace=None,
+                      l1_gradient=True, constrained=False):
         """``(loss, grad)`` of ``network`` on a batch (max-norm's reparametrized
-        objective with ``constrained``)."""
+        objective with ``constrained``); ``grad`` is the workspace's buffer when a
+        workspace is given."""
         X, y, sample_weight = self.arrays(batch)
         evaluate = (network.constrained_loss_gradient if constrained
                     else network.loss_gradient)
-        return evaluate(params, X, y, sample_weight, grad, rng=rng, workspace=workspace,
+        return evaluate(params, X, y, sample_weight, rng=rng, workspace=workspace,
                         weight_sum=None if sample_weight is None else batch.weight_sum,
                         l1_gradient=l1_gradient)
 

@@ -145,8 +145,9 @@ def log_loss(y, raw, out, xp):
     return rows[2], out
 
 
-def adam_update(params, grad, m, v, scratch, beta_1, beta_2, lr_t, epsilon, xp):
+def adam_update(params, grad, m, v, scratch, coefficients, xp):
     """Adam's moment updates and step, in place (scikit-learn's form)."""
+    beta_1, beta_2, lr_t, epsilon = coefficients
     # The scalars in the parameters' dtype, as NumPy's weak-scalar rules use them.
     coefficients = np.array([beta_1, 1 - beta_1, beta_2, 1 - beta_2, lr_t, epsilon],
                             dtype=params.dtype)

@@ -40,6 +40,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._docstrings import _PERCEPTRON_PARAMETERS
 from ._perceptron_rule import (
     _MAX_INT,
     _canonical,
@@ -53,7 +54,8 @@ __all__ = ["PerceptronClassifier"]
 
 
 class PerceptronClassifier(ClassifierMixin, BaseEstimator):
-    """Rosenblatt's perceptron, a drop-in for :class:`sklearn.linear_model.Perceptron`.
+    __doc__ = f"""Rosenblatt's perceptron, a drop-in for \
+:class:`sklearn.linear_model.Perceptron`.
 
     Each class gets one threshold unit (one-vs-rest; a single unit for two classes)
     that predicts ``w @ x + b > 0``. Training visits the samples one at a time; when a
@@ -69,135 +71,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 
     Read more in the :ref:`User Guide <perceptron>`.
 
-    Parameters
-    ----------
-    penalty : {'l2', 'l1', 'elasticnet'}, default=None
-        The penalty (aka regularization term) to be used. An L2 penalty shrinks the
-        weights by ``1 - eta0 * alpha`` at every sample; an L1 penalty is applied by
-        truncated gradient (Tsuruoka et al., 2009). The bias is not penalized.
-
-    alpha : float, default=0.0001
-        Constant that multiplies the regularization term if regularization is used.
-
-    l1_ratio : float, default=0.15
-        The Elastic Net mixing parameter, with ``0 <= l1_ratio <= 1``.
-        ``l1_ratio=0`` corresponds to L2 penalty, ``l1_ratio=1`` to L1.
-        Only used if ``penalty='elasticnet'``.
-
-    fit_intercept : bool, default=True
-        Whether the intercept should be estimated or not. If False, the data is
-        assumed to be already centered.
-
-    max_iter : int, default=1000
-        The maximum number of passes over the training data (aka epochs). It only
-        impacts the behavior in the ``fit`` method, and not the :meth:`partial_fit`
-        method.
-
-    tol : float or None, default=1e-3
-        The stopping criterion. If it is not None, the iterations will stop when
-        ``loss > best_loss - tol`` for ``n_iter_no_change`` consecutive epochs, where
-        the loss is the mean perceptron loss ``max(0, -y * (w @ x + b))`` (plus the
-        penalty) over the epoch.
-
-    shuffle : bool, default=True
-        Whether or not the training data should be shuffled after each epoch.
-
-    verbose : int, default=0
-        The verbosity level.
-
-    eta0 : float, default=1
-        Constant by which the updates are multiplied.
-
-    n_jobs : int, default=None
-        The number of CPUs to use to do the OVA (One Versus All, for multi-class
-        problems) computation. ``None`` means 1 unless in a
-        :obj:`joblib.parallel_backend` context. ``-1`` means using all processors.
-        The units run in threads; the per-sample loop holds the GIL for much of its
-        time, so the speed-up is small.
-
-    random_state : int, RandomState instance or None, default=0
-        Used to shuffle the training data, when ``shuffle`` is set to ``True``, and to
-        split off the validation set when ``early_stopping`` is ``True``. Pass an int
-        for reproducible output across multiple function calls.
-
-    early_stopping : bool, default=False
-        Whether to use early stopping to terminate training when validation score is
-        not improving. If set to True, it will automatically set aside a stratified
-        fraction of training data as validation and terminate training when validation
-        score is not improving by at least ``tol`` for ``n_iter_no_change``
-        consecutive epochs. The last weights are kept (not the best ones), as in
-        scikit-learn.
-
-    validation_fraction : float, default=0.1
-        The proportion of training data to set aside as validation set for early
-        stopping. Must be between 0 and 1. Only used if early_stopping is True.
-
-    n_iter_no_change : int, default=5
-        Number of iterations with no improvement to wait before early stopping.
-
-    class_weight : dict, {class_label: weight} or "balanced", default=None
-        Preset for the class_weight fit parameter. Weights associated with classes.
-        If not given, all classes are supposed to have weight one. The "balanced"
-        mode uses the values of y to automatically adjust weights inversely
-        proportional to class frequencies in the input data as
-        ``n_samples / (n_classes * np.bincount(y))``. A class weight multiplies the
-        update made on the unit's positive class; with more than two classes the
-        "rest" side keeps weight one, as in scikit-learn.
-
-    warm_start : bool, default=False
-        When set to True, reuse the solution of the previous call to fit as
-        initialization, otherwise, just erase the previous solution.
-
-    averaged : bool or int, default=False
-        Averaged perceptron (Freund & Schapire, 1999): expose the mean of the weights
-        held after every training step instead of the last ones. An int ``n > 1``
-        starts averaging once ``t_`` reaches ``n`` (scikit-learn's ``average``
-        parameter of ``SGDClassifier``). Training itself is unchanged.
-
-    pocket : bool, default=False
-        Pocket algorithm with ratchet (Gallant, 1990), for data that are not linearly
-        separable: keep "in the pocket" the weights with the fewest (weighted)
-        training errors seen. A weight vector is scored on the training set when its
-        run of samples without an update is the longest so far, and at the end of
-        each epoch; it replaces the pocket only if it makes strictly fewer errors.
-        Training itself is unchanged; ``coef_`` and ``intercept_`` hold the pocket,
-        which is never worse on the training set than the last weights. Each call to
-        ``fit`` or ``partial_fit`` fills its own pocket from the data it is given.
-        Cannot be combined with ``averaged``.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The unique classes labels.
-
-    coef_ : ndarray of shape (1, n_features) if n_classes == 2 else \
-            (n_classes, n_features)
-        Weights assigned to the features.
-
-    intercept_ : ndarray of shape (1,) if n_classes == 2 else (n_classes,)
-        Constants in decision function.
-
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
-
-    n_iter_ : int
-        The actual number of iterations to reach the stopping criterion. For
-        multiclass fits, it is the maximum over every binary fit.
-
-    t_ : float
-        Number of samples seen (weight updates in scikit-learn's sense) plus one:
-        ``n_iter_ * n_samples + 1`` after ``fit``; it accumulates over ``partial_fit``
-        calls.
-
-    n_updates_ : ndarray of shape (1,) if n_classes == 2 else (n_classes,)
-        Number of mistake-driven weight updates made by each unit (the quantity bounded
-        by Novikoff's theorem). Reset by ``fit``, accumulated over ``partial_fit``.
-
-    See Also
+{_PERCEPTRON_PARAMETERS}    See Also
     --------
     sklearn.linear_model.Perceptron : The scikit-learn estimator this one replaces.
     MLPClassifier : Hidden layers, for problems that are not linearly separable.

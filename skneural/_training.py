@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.utils import check_random_state
 
 from ._backend import all_finite, blas_threads_for, to_host
 from .optim.schedules import Schedule
@@ -86,6 +87,31 @@ class TrainingState:
     schedule: dict | None = None
     sample_order: np.ndarray | None = None
     best_params: object = None
+
+    @classmethod
+    def start(cls, random_state, early_stopping):
+        """The state of a first fit (no early stopping: no best validation yet)."""
+        record = Record(validation_scores=[], best_validation_score=-np.inf,
+                        best_loss=None, validation_loss_curve=[]) \
+            if early_stopping else Record()
+        return cls(rng=check_random_state(random_state), record=record)
+
+    def fitted_attributes(self):
+        """What the estimators publish, under scikit-learn's names."""
+        record = self.record
+        attributes = {
+            "n_iter_": record.n_iter, "t_": self.t,
+            "loss_curve_": list(record.loss_curve), "best_loss_": record.best_loss,
+            "validation_scores_": _copy(record.validation_scores),
+            "best_validation_score_": record.best_validation_score,
+            "validation_loss_curve_": _copy(record.validation_loss_curve),
+            "restored_epoch_": record.restored_epoch, "stop_reason_": record.stop_reason,
+            # scikit-learn's name for it (read by its tests).
+            "_no_improvement_count": record.no_improvement_count,
+        }
+        if record.loss is not None:
+            attributes["loss_"] = record.loss
+        return attributes
 
     def to_dict(self):
         """The state as plain data (what the estimator keeps)."""
@@ -229,7 +255,6 @@ class Trainer:
     def _epochs(self, state, params, data, validation, batch_size, incremental):
         record = state.record
         snapshot = data.backend.copy(params) if self.schedule.needs_objective else None
-        grad = self.workspace.new_gradient()
         on_begin, _ = self.hooks
         try:
             for _ in range(self.max_iter):
@@ -238,7 +263,7 @@ class Trainer:
                 epoch_start = time.perf_counter()
                 if snapshot is not None:
                     snapshot[...] = params
-                loss = self._epoch(state, params, data, batch_size, grad)
+                loss = self._epoch(state, params, data, batch_size)
                 record.n_iter += 1
                 stop_reason = self._end_of_epoch(state, params, loss, data, validation,
                                                  snapshot, epoch_start)
@@ -255,7 +280,7 @@ class Trainer:
             record.stop_reason = "interrupted"
             warnings.warn("Training interrupted by user.", stacklevel=4)
 
-    def _epoch(self, state, params, data, batch_size, grad):
+    def _epoch(self, state, params, data, batch_size):
         """One pass over the data; returns the batch-size-weighted mean batch loss."""
         network, solver, rng = self.network, self.solver, state.rng
         xp = data.backend.xp
@@ -276,7 +301,7 @@ class Trainer:
                     continue
 
                 def grad_fn(p, batch=batch):
-                    return data.loss_gradient(network, p, batch, grad, rng=rng,
+                    return data.loss_gradient(network, p, batch, rng=rng,
                                               workspace=self.workspace,
                                               l1_gradient=self.l1_gradient)
 
@@ -298,7 +323,6 @@ class Trainer:
         ends as an epoch does (:meth:`_end_of_epoch`)."""
         network, record, backend = self.network, state.record, data.backend
         full, work = data.full_batch(), backend.copy(params)
-        grad = self.workspace.new_gradient()
         on_begin, _ = self.hooks
         if on_begin is not None:
             on_begin()
@@ -306,7 +330,7 @@ class Trainer:
         def fun(x):
             work[...] = backend.asarray(x, network.dtype)
             # With max_norm, the minimizer works on the projection of its iterates.
-            loss, g = data.loss_gradient(network, work, full, grad, rng=state.rng,
+            loss, g = data.loss_gradient(network, work, full, rng=state.rng,
                                          workspace=self.workspace, constrained=True,
                                          l1_gradient=self.l1_gradient)
             return float(loss), to_host(g).astype(np.float64)
@@ -504,6 +528,10 @@ def _record_score(record, score, verbose):
         print("Validation score: %f" % score)
     if not score <= record.best_validation_score:
         record.best_validation_score = score
+
+
+def _copy(values):
+    return None if values is None else list(values)
 
 
 def _open_validation(record):

@@ -90,8 +90,8 @@ class ChunkedData:
     def batches(self, order, batch_size):
         yield self.full_batch()
 
-    def loss_gradient(self, network, params, batch=None, grad=None, *, rng=None,
-                      workspace=None, l1_gradient=True, constrained=False):
+    def loss_gradient(self, network, params, batch=None, *, rng=None, workspace=None,
+                      l1_gradient=True, constrained=False):
         """``(loss, grad)`` of the full-batch objective, summed over the chunks on
         the workers; with ``constrained``, of max-norm's reparametrized objective
         (the projection and its chain rule on the client)."""
@@ -104,14 +104,13 @@ class ChunkedData:
         norms = None
         if constrained and network.max_norm is not None:
             norms = network.max_norm_project(params)
-        loss, grad = self._sums(network, params, grad, l1_gradient)
+        loss, grad = self._sums(network, params, l1_gradient)
         if norms is not None:
             grad = network.max_norm_pull_back(grad, params, norms)
         return loss, grad
 
-    def _sums(self, network, params, grad, l1_gradient):
-        if grad is None:
-            grad = np.empty(network.n_params, dtype=network.dtype)
+    def _sums(self, network, params, l1_gradient):
+        grad = np.empty(network.n_params, dtype=network.dtype)
         blocks = [self.X.to_delayed().ravel(), self.y.to_delayed().ravel()]
         blocks.append([None] * len(blocks[0]) if self.sample_weight is None
                       else self.sample_weight.to_delayed().ravel())

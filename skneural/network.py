@@ -295,8 +295,8 @@ class Network:
             inputs = out
         return tape
 
-    def backward(self, params, tape, y, sample_weight=None, grad=None, *,
-                 workspace=None, weight_sum=None, l1_gradient=True):
+    def backward(self, params, tape, y, sample_weight=None, *, workspace=None,
+                 weight_sum=None, l1_gradient=True):
         """Backpropagate the loss of a :meth:`forward` tape against ``y``.
 
         Also stores the per-layer error signals in ``tape.deltas``: ``deltas[i]`` is
@@ -322,14 +322,15 @@ class Network:
             Sample-weighted mean loss plus the weight penalty divided by the weight
             sum (a 0-d array off NumPy: reading it would wait for the device).
         grad : array of shape (n_params,)
-            Gradient of ``loss`` in the layout of ``params`` (written into ``grad``
-            when given).
+            Gradient of ``loss`` in the layout of ``params`` (on NumPy, the
+            workspace's gradient buffer when a workspace is given: copy what must
+            outlive the next call).
         """
         workspace = workspace or Workspace(self, Backend.of(params))
         backend, xp = workspace.backend, workspace.backend.xp
         n_samples = tape.activations[0].shape[0]
         _, deltas, ones = workspace.buffers(n_samples)
-        grad = workspace.new_gradient() if grad is None else grad
+        grad = workspace.gradient()
         if sample_weight is not None and weight_sum is None:
             weight_sum = float(xp.sum(sample_weight))
         if weight_sum == 0:
@@ -376,11 +377,11 @@ class Network:
         tape.deltas = signals
         return backend.flatten(parts, out=grad)
 
-    def loss_gradient(self, params, X, y, sample_weight=None, grad=None, *, rng=None,
+    def loss_gradient(self, params, X, y, sample_weight=None, *, rng=None,
                       workspace=None, weight_sum=None, l1_gradient=True):
         """Forward (in training mode) and backward in one call: ``(loss, grad)``."""
         tape = self.forward(params, X, training=True, rng=rng, workspace=workspace)
-        return self.backward(params, tape, y, sample_weight, grad, workspace=workspace,
+        return self.backward(params, tape, y, sample_weight, workspace=workspace,
                              weight_sum=weight_sum, l1_gradient=l1_gradient)
 
     def penalty_value(self, params):
@@ -415,9 +416,8 @@ class Network:
         return max_norm_pull_back(grad, self.unpack(params)[0], self._bounds, norms,
                                   self.max_norm, namespace(params))
 
-    def constrained_loss_gradient(self, params, X, y, sample_weight=None, grad=None, *,
-                                  rng=None, workspace=None, weight_sum=None,
-                                  l1_gradient=True):
+    def constrained_loss_gradient(self, params, X, y, sample_weight=None, *, rng=None,
+                                  workspace=None, weight_sum=None, l1_gradient=True):
         """``(loss, grad)`` of ``w -> loss(P(w))``, ``P`` the max-norm projection.
 
         For optimizers that cannot be constrained (scipy's line searches): they
@@ -430,9 +430,9 @@ class Network:
         options = dict(rng=rng, workspace=workspace, weight_sum=weight_sum,
                        l1_gradient=l1_gradient)
         if self.max_norm is None:
-            return self.loss_gradient(params, X, y, sample_weight, grad, **options)
+            return self.loss_gradient(params, X, y, sample_weight, **options)
         norms = self.max_norm_project(params)
-        loss, grad = self.loss_gradient(params, X, y, sample_weight, grad, **options)
+        loss, grad = self.loss_gradient(params, X, y, sample_weight, **options)
         return loss, self.max_norm_pull_back(grad, params, norms)
 
     def _rng(self, rng=None):
@@ -548,6 +548,7 @@ class Workspace:
         self.network = network
         self.backend = backend
         self._by_size = {}
+        self._gradient = None
 
     def buffers(self, n_samples):
         """``(outputs, deltas, ones)`` for ``n_samples`` rows, allocated once."""
@@ -568,11 +569,13 @@ class Workspace:
             self._by_size[n_samples] = buffers
         return buffers
 
-    def new_gradient(self):
-        """A gradient buffer (NumPy), or None where products make new arrays."""
-        network = self.network
-        return np.empty(network.n_params, dtype=network.dtype) if self.backend.host \
-            else None
+    def gradient(self):
+        """The gradient buffer (NumPy, allocated once), or None where products make
+        new arrays."""
+        if self._gradient is None and self.backend.host:
+            network = self.network
+            self._gradient = np.empty(network.n_params, dtype=network.dtype)
+        return self._gradient
 
 
 def _layout(shapes):

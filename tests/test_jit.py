@@ -41,10 +41,10 @@ def test_adam_kernel_equals_its_rule(dtype, rtol):
     params, grad, m, v = _arrays(dtype)
     v = np.abs(v)
     reference = [a.copy() for a in (params, m, v)]
-    coefficients = (0.9, 0.999, 3e-3, 1e-8, NUMPY)
+    coefficients = (0.9, 0.999, 3e-3, 1e-8)
     sgd_module.adam_update.definition(reference[0], grad, reference[1], reference[2],
-                                      np.empty_like(params), *coefficients)
-    _jit.adam_update(params, grad, m, v, None, *coefficients)
+                                      np.empty_like(params), coefficients, NUMPY)
+    _jit.adam_update(params, grad, m, v, None, coefficients, NUMPY)
     for got, expected in zip((params, m, v), reference):
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=0)
 

@@ -339,13 +339,15 @@ class Adam(Solver):
         beta_1, beta_2 = float(self.beta_1), float(self.beta_2)
         lr_t = float(learning_rate) * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
         adam_update(params, grad, state["m"], state["v"], self._scratch(params),
-                    beta_1, beta_2, lr_t, float(self.epsilon), namespace(params))
+                    (beta_1, beta_2, lr_t, float(self.epsilon)), namespace(params))
         return state, loss
 
 
 @fusable("adam_update", 4)
-def adam_update(params, grad, m, v, scratch, beta_1, beta_2, lr_t, epsilon, xp):
-    """Adam's moment updates and step (scikit-learn's form), in place."""
+def adam_update(params, grad, m, v, scratch, coefficients, xp):
+    """Adam's moment updates and step (scikit-learn's form), in place;
+    ``coefficients`` is ``(beta_1, beta_2, lr_t, epsilon)``."""
+    beta_1, beta_2, lr_t, epsilon = coefficients
     m *= beta_1
     m += into(xp, xp.multiply, grad, 1 - beta_1, out=scratch)
     v *= beta_2
