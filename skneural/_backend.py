@@ -247,6 +247,19 @@ class Backend:
             return self.asarray(array)
         return move_to(array, xp=self.xp, device=self.device)
 
+    def buffer(self, shape, dtype, fill=None):
+        """A preallocated output for :meth:`matmul` / :meth:`column_sums` (filled
+        with ``fill`` when given): a NumPy array on the host, None elsewhere (where
+        every product is a new array)."""
+        if not self.host:
+            return None
+        return np.empty(shape, dtype=dtype) if fill is None else \
+            np.full(shape, fill, dtype=dtype)
+
+    def dense(self, X):
+        """``X`` as a dense array (sparse matrices are densified)."""
+        return X.toarray() if sp.issparse(X) else X
+
     def empty(self, shape, dtype):
         return self.xp.empty(shape, dtype=self.dtype(dtype), device=self.device)
 

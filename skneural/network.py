@@ -551,30 +551,28 @@ class Workspace:
         self._gradient = None
 
     def buffers(self, n_samples):
-        """``(outputs, deltas, ones)`` for ``n_samples`` rows, allocated once."""
+        """``(outputs, deltas, ones)`` for ``n_samples`` rows, allocated once (None
+        entries where the backend makes new arrays)."""
         buffers = self._by_size.get(n_samples)
         if buffers is None:
             if len(self._by_size) > 4:  # e.g. partial_fit on ever-changing sizes
                 self._by_size.clear()
             sizes, dtype = self.network.layer_sizes[1:], self.network.dtype
-            if self.backend.host:
-                buffers = (
-                    [np.empty((n_samples, n), dtype=dtype) for n in sizes],
-                    [np.empty((n_samples, n), dtype=dtype) for n in sizes],
-                    # Bias gradients as ones @ delta: a BLAS gemv beats a column sum.
-                    np.ones(n_samples, dtype=dtype),
-                )
-            else:
-                buffers = ([None] * len(sizes), [None] * len(sizes), None)
-            self._by_size[n_samples] = buffers
+            new = self.backend.buffer
+            buffers = self._by_size[n_samples] = (
+                [new((n_samples, n), dtype) for n in sizes],
+                [new((n_samples, n), dtype) for n in sizes],
+                # Bias gradients as ones @ delta: a BLAS gemv beats a column sum.
+                new(n_samples, dtype, fill=1.0),
+            )
         return buffers
 
     def gradient(self):
-        """The gradient buffer (NumPy, allocated once), or None where products make
-        new arrays."""
-        if self._gradient is None and self.backend.host:
+        """The gradient buffer (allocated once; None where products make new
+        arrays)."""
+        if self._gradient is None:
             network = self.network
-            self._gradient = np.empty(network.n_params, dtype=network.dtype)
+            self._gradient = self.backend.buffer(network.n_params, network.dtype)
         return self._gradient
 
 

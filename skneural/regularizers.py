@@ -235,5 +235,4 @@ def add_input_noise(X, sigma, rng, backend, dtype):
     """``X`` plus Gaussian noise of standard deviation ``sigma`` (a new array; a
     sparse ``X`` is densified)."""
     noise = backend.asarray(sigma * rng.standard_normal(X.shape), dtype)
-    X = X.toarray() if hasattr(X, "toarray") else X
-    return backend.cast(X, dtype) + noise
+    return backend.cast(backend.dense(X), dtype) + noise

@@ -365,3 +365,44 @@ def test_a_failing_cluster_is_reported_with_the_evaluation(client, monkeypatch):
     with pytest.raises(RuntimeError, match=message):
         MLPClassifier(solver="lbfgs", max_iter=10).fit(da.from_array(X, chunks=50),
                                                        da.from_array(y, chunks=50))
+
+
+@pytest.mark.parametrize("Model", [MLPClassifier, MLPRegressor])
+def test_predictions_are_dask_arrays_computed_on_the_workers(client, monkeypatch,
+                                                             Model):
+    X, y, sw = _data(n_samples=3000, n_features=20)
+    if Model is MLPRegressor:
+        y = np.column_stack([X[:, 0] + X[:, 1], X[:, 2] - X[:, 3]])
+    model = Model(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=20,
+                  random_state=0).fit(X[:500], y[:500])
+    X_dask = da.from_array(X, chunks=600)
+    y_dask = da.from_array(y, chunks=600)
+    sw_dask = da.from_array(sw, chunks=600)
+    largest, compute = [], dask.compute
+
+    def measured_compute(*args, **kwargs):
+        results = compute(*args, **kwargs)
+        largest.append(max(_nbytes(r) for r in results))
+        return results
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a Dask array was converted to NumPy on the client")
+
+    monkeypatch.setattr(dask, "compute", measured_compute)
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+    monkeypatch.setattr(da.Array, "compute", refuse)
+    methods = ["predict"] + (["predict_proba", "predict_log_proba"]
+                             if Model is MLPClassifier else [])
+    for method in methods:
+        result = getattr(model, method)(X_dask)
+        assert isinstance(result, da.Array), method
+        (computed,) = dask.compute(result)
+        np.testing.assert_allclose(computed, getattr(model, method)(X), rtol=1e-12,
+                                   err_msg=method)
+        # Prediction-sized results only (at most 3 columns), never X's 20 columns.
+        assert largest[-1] < X.nbytes / 5, method
+    largest.clear()
+    score = model.score(X_dask, y_dask, sample_weight=sw_dask)
+    assert isinstance(score, float)
+    assert score == pytest.approx(model.score(X, y, sample_weight=sw), rel=1e-10)
+    assert max(largest) < 1000  # a few numbers: the metric's sums
