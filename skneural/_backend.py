@@ -256,6 +256,14 @@ class Backend:
         return np.empty(shape, dtype=dtype) if fill is None else \
             np.full(shape, fill, dtype=dtype)
 
+    def abs_max(self, array):
+        """The largest absolute value of ``array`` (sparse too), a float."""
+        if array.shape[0] == 0:
+            return 0.0
+        if self.host:
+            return float(abs(array).max())
+        return float(self.xp.max(self.xp.abs(array)))
+
     def dense(self, X):
         """``X`` as a dense array (sparse matrices are densified)."""
         return X.toarray() if sp.issparse(X) else X

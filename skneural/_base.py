@@ -40,6 +40,9 @@ from .callbacks import CallbackSupportMixin, FitTasks
 from .network import Network
 from .optim.schedules import make_schedule
 
+# Inputs beyond this (in absolute value) get a warning that they need scaling.
+INPUT_SCALE_LIMIT = 1e6
+
 
 class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     """Base class for MLP classification and regression (do not use directly)."""
@@ -186,6 +189,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         data = _data.source(*data, dtype=network.dtype)
         validation = (None if given_validation is None
                       else make_validation(self, network, *given_validation))
+        if not incremental:
+            self._warn_about(data, validation)
         tasks = FitTasks(
             self, max_subtasks=1 if incremental else self.max_iter + solver.minimizes,
             X=X, y=lambda: self._decode_targets(y),
@@ -206,6 +211,22 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed.")
         return self
+
+    def _warn_about(self, data, validation):
+        """Settings that would do nothing, and inputs that need scaling."""
+        if self.scoring is not None and validation is None:
+            warnings.warn(
+                f"scoring={self.scoring!r} has no effect: there are no validation data "
+                "to score. Set early_stopping=True (it holds out validation_fraction "
+                "of the data; not with 'lbfgs' or 'cg') or pass fit's X_val / y_val.",
+                UserWarning, stacklevel=5)
+        scale = data.input_scale()
+        if scale > INPUT_SCALE_LIMIT:
+            warnings.warn(
+                f"X has values up to {scale:.3g} in absolute value: neural networks "
+                "train on inputs of order 1, and these can overflow or diverge. Scale "
+                "them first, e.g. with sklearn.preprocessing.StandardScaler in a "
+                "Pipeline.", UserWarning, stacklevel=5)
 
     def _training_data(self, X, y, sample_weight, incremental, first_pass):
         """Validated X, the 2-D encoded y and the sample weights (times the class

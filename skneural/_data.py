@@ -242,6 +242,12 @@ class InMemoryData:
             penalty = network.penalty_value(params)
         return (total + penalty) / weight_sum
 
+    def input_scale(self, n_rows=2048):
+        """The largest absolute value of ``X`` on evenly spaced rows (at most about
+        ``2 * n_rows``): whether the inputs need scaling, at a small cost."""
+        rows = slice(None, None, max(1, self.n_samples // n_rows))
+        return self.backend.abs_max(self.backend.take_rows(self.X, rows))
+
     def initial_loss(self, network, params, n_rows=2048):
         """The objective at the initial weights on evenly spaced rows (at most
         about ``2 * n_rows``): a representative yardstick for the divergence
@@ -266,5 +272,5 @@ class InMemoryData:
                                                                None, xp)
                     finite = all_finite(per_sample)
                 if not finite:
-                    return False, float(abs(self.X).max())
+                    return False, self.backend.abs_max(self.X)
         return True, math.nan

@@ -23,7 +23,13 @@ from ._backend import expit, float_dtypes, into, like, namespace, take_classes, 
 from ._base import BaseMultilayerPerceptron
 from ._docstrings import _COMMON_ATTRIBUTES, _COMMON_PARAMETERS, _FIT_DOC
 from ._registry import RegistryOptions
-from ._validation import accuracy_of_raw, r2_of_raw
+from ._validation import (
+    accuracy_of_raw,
+    check_class_weight_keys,
+    check_class_weights,
+    check_label_types,
+    r2_of_raw,
+)
 
 
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
@@ -118,22 +124,16 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             )
         if self._label_binarizer.y_type_.startswith("multilabel"):
             weights = compute_sample_weight(self.class_weight, y.astype(np.int8))
-            return _check_class_weights(weights, self.class_weight)
+            return check_class_weights(weights, self.class_weight)
         # Weights per class from the class counts, then looked up row by row (on
         # the workers for a Dask array).
         classes = self._label_binarizer.classes_
-        if isinstance(self.class_weight, dict):
-            known = set(classes.tolist())
-            unknown = [key for key in self.class_weight if key not in known]
-            if unknown:
-                raise ValueError(
-                    f"class_weight has keys that are not classes: {unknown}. The "
-                    f"classes are {classes.tolist()}.")
+        check_class_weight_keys(self.class_weight, classes)
         index = _data.map_rows(_class_index, y, None, np.intp)
         present, counts = _data.unique(index, return_counts=True)
         per_class = compute_class_weight(self.class_weight, classes=classes,
                                          y=classes[present], sample_weight=counts)
-        _check_class_weights(per_class[present], self.class_weight)
+        check_class_weights(per_class[present], self.class_weight)
         return _data.map_rows(per_class.take, index, None, per_class.dtype)
 
     def _encode_validation_targets(self, y_val):
@@ -256,6 +256,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         self : object
         """
+        check_label_types(y, classes)
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
@@ -387,27 +388,9 @@ def _class_index(y_encoded):
 
 
 def _labels(y):
-    """The sorted distinct labels of 1-D ``y`` (host or Dask), with a clear error
-    for labels of mixed types."""
-    try:
-        return _data.unique(y)
-    except TypeError:
-        kinds = sorted({type(label).__name__ for label in to_host(y)[:1000]}) \
-            if not _data.is_chunked(y) else ["mixed"]
-        raise ValueError(
-            f"The class labels mix types ({', '.join(kinds)}): labels must all be "
-            "numbers or all be strings. Convert them, e.g. y.astype(str)."
-        ) from None
-
-
-def _check_class_weights(weights, class_weight):
-    """Per-sample class weights, refusing negative or all-zero ones."""
-    if np.any(weights < 0) or not np.all(np.isfinite(weights)):
-        raise ValueError(f"class_weight must be finite and >= 0, got {class_weight!r}.")
-    if not weights.any():
-        raise ValueError(f"class_weight={class_weight!r} gives every training sample "
-                         "weight 0: nothing to learn from.")
-    return weights
+    """The sorted distinct labels of 1-D ``y`` (host or Dask), refusing mixed types."""
+    check_label_types(y)
+    return _data.unique(y)
 
 
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):

@@ -49,6 +49,7 @@ from ._perceptron_rule import (
     _Rule,
     _UnitStart,
 )
+from ._validation import check_class_weight_keys, check_class_weights, check_label_types
 
 __all__ = ["PerceptronClassifier"]
 
@@ -238,6 +239,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             order="C",
             accept_large_sparse=False,
         )
+        check_label_types(y)
         check_classification_targets(y)
         X = _canonical(X)
         if hasattr(self, "classes_"):
@@ -320,6 +322,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             accept_large_sparse=False,
             reset=first_call,
         )
+        check_label_types(y, classes)
         check_classification_targets(y)
         X = _canonical(X)
         self._partial_fit(
@@ -338,10 +341,13 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         """Train every unit for up to ``max_iter`` epochs and store the result."""
         _check_partial_fit_first_call(self, classes)
         self._check_labels(y)
-        class_weight = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=y
-        )
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        # The rule of every skneural estimator: no unknown, negative or all-zero
+        # class weights, no negative sample weights.
+        check_class_weight_keys(self.class_weight, self.classes_)
+        class_weight = check_class_weights(compute_class_weight(
+            self.class_weight, classes=self.classes_, y=y), self.class_weight)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                             ensure_non_negative=True)
         coef, intercept = self._running_weights(X, coef_init, intercept_init)
         validation_mask, seeds, unit_classes, class_weights = self._unit_draws(
             y, sample_weight, class_weight

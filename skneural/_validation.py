@@ -21,7 +21,8 @@ from . import activations as _activations
 from ._backend import Backend, namespace, prediction_input, to_host
 
 __all__ = ["check_validation_set", "combine_weights", "split", "make_validation",
-           "Validation", "accuracy_of_raw", "r2_of_raw", "negated_loss"]
+           "Validation", "accuracy_of_raw", "r2_of_raw", "negated_loss",
+           "check_class_weight_keys", "check_class_weights", "check_label_types"]
 
 
 class Validation:
@@ -118,6 +119,51 @@ def check_validation_set(estimator, X_val, y_val, sample_weight_val, dtype,
     return X_val, y_val_encoded, y_val_labels, sample_weight_val
 
 
+def check_label_types(*label_arrays):
+    """Refuse class labels that mix strings with numbers (or other objects), with
+    a message that says so: NumPy's sort would fail on them with a bare
+    ``TypeError``."""
+    for labels in label_arrays:
+        if labels is None or _data.is_chunked(labels):
+            continue
+        labels = to_host(labels)
+        if getattr(labels, "dtype", None) is None:  # a list: NumPy tells its kind
+            labels = np.asarray(labels)
+        if labels.dtype.kind != "O":  # numbers, or strings only
+            continue
+        labels = labels.ravel()
+        strings = [isinstance(label, str) for label in labels]
+        if any(strings) and not all(strings):
+            kinds = sorted({type(label).__name__ for label in labels})
+            raise ValueError(
+                f"The class labels mix types ({', '.join(kinds)}): labels must all be "
+                "numbers or all be strings. Convert them, e.g. y.astype(str).")
+
+
+def check_class_weight_keys(class_weight, classes):
+    """Refuse a ``class_weight`` dict with keys that are not classes (a misspelt
+    label), naming them; scikit-learn's helper would name the classes it lacks."""
+    if not isinstance(class_weight, dict):
+        return
+    known = set(np.asarray(classes).tolist())
+    unknown = [key for key in class_weight if key not in known]
+    if unknown:
+        raise ValueError(f"class_weight has keys that are not classes: {unknown}. The "
+                         f"classes are {sorted(known, key=str)}.")
+
+
+def check_class_weights(weights, class_weight):
+    """Class weights (per class or per sample), refusing negative, non-finite or
+    all-zero ones: the rule of every skneural estimator."""
+    weights = np.asarray(weights)
+    if np.any(weights < 0) or not np.all(np.isfinite(weights)):
+        raise ValueError(f"class_weight must be finite and >= 0, got {class_weight!r}.")
+    if not weights.any():
+        raise ValueError(f"class_weight={class_weight!r} gives every training sample "
+                         "weight 0: nothing to learn from.")
+    return weights
+
+
 def combine_weights(sample_weight, class_weights, dtype):
     """``sample_weight`` times the per-sample ``class_weight`` weights (either may be
     None), in ``dtype``, where ``sample_weight`` lives; refuses a product that is 0
@@ -159,9 +205,9 @@ def split(estimator, data, validation_set, rng):
     except ValueError as exc:
         raise ValueError(
             f"early_stopping cannot hold out validation_fraction="
-            f"{estimator.validation_fraction} of {X.shape[0]} samples: {exc} Increase "
-            "validation_fraction, give fit's X_val / y_val, or set "
-            "early_stopping=False.") from None
+            f"{estimator.validation_fraction} of {X.shape[0]} samples: "
+            f"{str(exc).rstrip('.')}. Increase validation_fraction, give fit's X_val / "
+            "y_val, or set early_stopping=False.") from None
     if val.shape[0] < 2:
         raise ValueError("The validation set is too small. Increase "
                          "'validation_fraction' or the size of your dataset.")

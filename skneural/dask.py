@@ -151,6 +151,10 @@ class ChunkedData:
     def objective(self, network, params):
         return float(self.loss_gradient(network, params)[0])
 
+    def input_scale(self):
+        """Not measured on a Dask array (it would cost a pass over the data)."""
+        return 0.0
+
     def initial_loss(self, network, params):
         # The exact objective: one evaluation on the workers.
         return self.objective(network, params)

@@ -214,7 +214,7 @@ def test_adaptive_gains_matches_hinton_rule(lr, momentum):
 def test_adaptive_gains_hand_computed():
     # One weight, f = w^2 / 2, lr 0.5, w0 = 1: g1 = 1 (no previous gradient, gain 1),
     # w1 = 0.5; g2 = 0.5 agrees, gain 1.05, w2 = 0.5 - 0.5 * 1.05 * 0.5 = 0.2375.
-    solver = AdaptiveGains(learning_rate_init=0.5)
+    solver = AdaptiveGains(learning_rate_init=0.5, momentum=0.0)
     w = np.array([1.0])
     state = solver.init(w)
     for expected in (0.5, 0.2375):
@@ -485,7 +485,7 @@ def test_string_names_build_the_documented_solvers():
         "sgd": SGD(nesterovs_momentum=False, **sgd_settings),
         "momentum": SGD(nesterovs_momentum=False, **sgd_settings),
         "nesterov": SGD(nesterovs_momentum=True, **sgd_settings),
-        "adaptive_gains": AdaptiveGains(learning_rate_init=0.02),
+        "adaptive_gains": AdaptiveGains(**sgd_settings),
         "rmsprop": RMSprop(learning_rate_init=0.02, epsilon=1e-6),
         "rprop": Rprop(variant="irprop-"),
         "rprop+": Rprop(variant="rprop+"),

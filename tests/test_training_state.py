@@ -61,6 +61,8 @@ def test_common_configurations_store_as_plain_data(model, digits):
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
+# lbfgs and cg take no validation split: their scoring has no effect, and says so.
+@pytest.mark.filterwarnings("ignore:scoring='loss' has no effect:UserWarning")
 @pytest.mark.parametrize("learning_rate", sorted(SCHEDULES))
 @pytest.mark.parametrize("solver", sorted(SOLVERS))
 def test_every_string_solver_and_schedule_stores_as_plain_data(digits, solver,

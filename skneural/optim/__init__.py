@@ -50,7 +50,8 @@ name                          solver                             estimator param
 ``"momentum"``                ``SGD(nesterovs_momentum=False)``  as "sgd" except
                                                                  nesterovs_momentum
 ``"nesterov"``                ``SGD(nesterovs_momentum=True)``   as "momentum"
-``"adaptive_gains"``          :class:`AdaptiveGains`             learning_rate_init
+``"adaptive_gains"``          :class:`AdaptiveGains`             learning_rate_init,
+                                                                 momentum
 ``"rmsprop"``                 :class:`RMSprop`                   learning_rate_init,
                                                                  epsilon
 ``"rprop"``                   ``Rprop(variant="irprop-")``       none
@@ -64,9 +65,9 @@ name                          solver                             estimator param
 ``"cg"``                      :class:`CG`                        (max_iter, tol)
 ============================  =================================  =======================
 
-``momentum`` is only read by the SGD names (its estimator default, 0.9, is
-scikit-learn's for "sgd"); use ``AdaptiveGains(momentum=...)`` or
-``RMSprop(momentum=...)`` for the others. The settings with which every solver
+``momentum`` is read by the SGD names and ``"adaptive_gains"`` (its estimator
+default, 0.9, is scikit-learn's for "sgd"); use ``RMSprop(momentum=...)`` for
+RMSprop. The settings with which every solver
 reaches >= 0.93 five-fold accuracy on scikit-learn's digits are in
 ``doc/solvers.rst``.
 
@@ -151,7 +152,7 @@ _SGD_PARAMS = ("learning_rate_init", "momentum")
 register("sgd", lambda p: SGD(**_pick(p, *_SGD_PARAMS, "nesterovs_momentum")))
 register("momentum", lambda p: SGD(**_pick(p, *_SGD_PARAMS), nesterovs_momentum=False))
 register("nesterov", lambda p: SGD(**_pick(p, *_SGD_PARAMS), nesterovs_momentum=True))
-register("adaptive_gains", lambda p: AdaptiveGains(**_pick(p, "learning_rate_init")))
+register("adaptive_gains", lambda p: AdaptiveGains(**_pick(p, *_SGD_PARAMS)))
 register("rmsprop", lambda p: RMSprop(**_pick(p, "learning_rate_init", "epsilon")))
 register("rprop", lambda p: Rprop(variant="irprop-"))
 for _variant in RPROP_VARIANTS:

@@ -128,8 +128,12 @@ class AdaptiveGains(Solver):
     ----------
     learning_rate_init : float, default=0.001
         Global learning rate ``lr``.
-    momentum : float, default=0.0
-        Momentum of the velocity, in [0, 1).
+    momentum : float, default=0.9
+        Momentum of the velocity, in [0, 1); 0 gives Hinton's rule on successive
+        gradients. With the string ``"adaptive_gains"`` it is the estimator's
+        ``momentum`` (0.9 by default, as for ``"sgd"``): the lecture pairs adaptive
+        gains with momentum, and without it the defaults reach 0.896 five-fold
+        accuracy on scikit-learn's standardized digits, with it 0.930 (adam: 0.938).
     gain_increase : float, default=0.05
         Added to a gain whose weight keeps its direction.
     gain_decrease : float, default=0.95
@@ -159,7 +163,7 @@ class AdaptiveGains(Solver):
 
     has_learning_rate = True
 
-    def __init__(self, learning_rate_init=0.001, momentum=0.0, gain_increase=0.05,
+    def __init__(self, learning_rate_init=0.001, momentum=0.9, gain_increase=0.05,
                  gain_decrease=0.95, gain_min=0.1, gain_max=10.0):
         self.learning_rate_init = learning_rate_init
         self.momentum = momentum
