@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import validate_data
 
-from . import _data
+from . import _cache, _data
 from . import activations as _activations
 from . import initializers as _initializers
 from . import losses as _losses
@@ -35,7 +35,13 @@ from ._backend import (
 )
 from ._registry import RegistryOptions
 from ._training import Trainer, TrainingState
-from ._validation import check_validation_set, combine_weights, make_validation, split
+from ._validation import (
+    check_validation_set,
+    combine_weights,
+    make_validation,
+    plain_input,
+    split,
+)
 from .callbacks import CallbackSupportMixin, FitTasks
 from .network import Network
 from .optim.schedules import make_schedule
@@ -98,6 +104,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             if name not in ("self", "__class__"):
                 setattr(self, name, value)
 
+    @classmethod
+    def _get_param_names(cls):
+        return _cache.param_names(cls, super()._get_param_names)
+
     # -- hooks for the subclasses -------------------------------------------------------
 
     @abstractmethod
@@ -134,10 +144,14 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         # penalty), "l1" alpha |W|_1, "elasticnet" mixes them with l1_ratio.
         l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(
             self.penalty, 0.0)
-        return Network(layer_units, self.activation, loss=self._loss_name(),
-                       alpha=0.0 if self.penalty is None else self.alpha,
-                       l1_ratio=l1_ratio, dtype=dtype, dropout=self.dropout,
-                       input_noise=self.input_noise, max_norm=self.max_norm)
+        settings = dict(loss=self._loss_name(),
+                        alpha=0.0 if self.penalty is None else self.alpha,
+                        l1_ratio=l1_ratio, dtype=dtype, dropout=self.dropout,
+                        input_noise=self.input_noise, max_norm=self.max_norm)
+        # The last call's network, when it was built from the same settings.
+        return _cache.network(
+            self, (layer_units, self.activation, *settings.values()),
+            lambda: Network(layer_units, self.activation, **settings))
 
     def _network_from_coefs(self):
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
@@ -253,7 +267,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             network = self._make_network(layer_units, dtype)
             backend = Backend.of(X)
             params = backend.asarray(network.init_params(
-                state.rng, self.weight_init, self._activation_name()))
+                state.rng, self.weight_init, self._activation_name()), dtype)
             # The initial weights are the fallback early stopping restores (as in
             # scikit-learn); without early stopping no copy is kept.
             state.best_params = backend.copy(params) if self.early_stopping else None
@@ -269,8 +283,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             network = self._make_network(layer_units, numpy_dtype(self.coefs_[0].dtype))
             try:
                 # Start from coefs_ / intercepts_ as they are now, which honours
-                # weights a user assigned.
-                params = network.pack(self.coefs_, self.intercepts_)
+                # weights a user assigned: the last call's buffer while they are its
+                # views, else a new one.
+                params = _cache.parameters(self, network)
+                if params is None:
+                    params = network.pack(self.coefs_, self.intercepts_)
             except ValueError as exc:
                 raise ValueError(
                     f"The existing weights do not fit hidden_layer_sizes="
@@ -278,6 +295,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                     f"{self.n_outputs_} outputs): {exc} Refit without warm_start."
                 ) from None
         self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
+        _cache.remember_parameters(self, network, params, self.coefs_, self.intercepts_)
         return network, params, state
 
     def _schedule(self, solver):
@@ -310,7 +328,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         """Predicted outputs after the link (probabilities, means, ...), or before it
         with ``link=False``."""
         if check_input:
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+            plain = plain_input(self, X)
+            X = plain[0] if plain is not None else validate_data(
+                self, X, accept_sparse=["csr", "csc"], reset=False)
         X = prediction_input(X, self.coefs_[0].dtype, self.training_dtype)
         network = self._network_from_coefs()
         if not link:
@@ -335,10 +355,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _check_solver(self):
         try:
-            solver = _optim.from_estimator_params(self.solver, self.get_params(False))
-        except (ValueError, TypeError):
+            minimizes = _cache.minimizes(self.solver, lambda: _optim.from_estimator_params(
+                self.solver, self.get_params(False)).minimizes)
+        except (ValueError, TypeError, KeyError):
             return True  # an invalid solver is reported by fit's parameter validation
-        if solver.minimizes:
+        if minimizes:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic.")

@@ -28,6 +28,7 @@ from ._validation import (
     check_class_weight_keys,
     check_class_weights,
     check_label_types,
+    plain_input,
     r2_of_raw,
 )
 
@@ -155,9 +156,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y_given = _data.validate(self, X, y, accept_sparse=["csr", "csc"],
-                                    multi_output=True, dtype=float_dtypes(X),
-                                    reset=reset)
+        plain = None if reset else plain_input(self, X, y)
+        X, y_given = plain if plain is not None else _data.validate(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            dtype=float_dtypes(X), reset=reset)
         # Labels are encoded on the host whatever the namespace (they may be
         # strings); a numeric classes_ then follows y's namespace, as in
         # scikit-learn's array-API classifiers. A Dask y stays on its workers.
@@ -185,24 +187,37 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 )
             if self.classes_.dtype.kind in "biuf":
                 self.classes_ = like(y_given, self.classes_)
+        elif incremental and not self.warm_start and not _data.is_chunked(y) and \
+                self._label_binarizer.y_type_ in ("binary", "multiclass"):
+            # partial_fit: labels known to classes_ encode at once (the shortcut
+            # declines anything else, which gets the full check and its error).
+            encoded = _one_hot(y, self._label_binarizer.classes_)
+            if encoded is not None:
+                return X, encoded
+            self._check_known_labels(y)
         else:
-            classes = unique_labels(y) if y.ndim == 2 else _labels(y)
-            known = self._label_binarizer.classes_
-            if self.warm_start:
-                if set(classes) != set(known):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same classes as "
-                        f"in the previous call to fit. Previously got {known}, "
-                        f"`y` has {classes}"
-                    )
-            elif len(np.setdiff1d(classes, known, assume_unique=True)):
-                raise ValueError(
-                    "`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{known}. 'y' has {classes}."
-                )
+            self._check_known_labels(y)
         columns = 1 if len(self._label_binarizer.classes_) == 2 \
             else len(self._label_binarizer.classes_)
         return X, _data.map_rows(self._encode_labels, y, columns, bool)
+
+    def _check_known_labels(self, y):
+        """``y``'s labels against the fitted classes: the same (warm start) or a
+        subset (partial_fit)."""
+        classes = unique_labels(y) if y.ndim == 2 else _labels(y)
+        known = self._label_binarizer.classes_
+        if self.warm_start:
+            if set(classes) != set(known):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as "
+                    f"in the previous call to fit. Previously got {known}, "
+                    f"`y` has {classes}"
+                )
+        elif len(np.setdiff1d(classes, known, assume_unique=True)):
+            raise ValueError(
+                "`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{known}. 'y' has {classes}."
+            )
 
     def _encode_labels(self, y):
         """One-hot rows of labels (one column for two classes), as
@@ -278,7 +293,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             In ``X``'s namespace and on its device for numeric labels (a Dask array,
             computed on the workers, for a Dask ``X``).
         """
-        check_is_fitted(self)
+        _check_fitted(self)
         multilabel = self._label_binarizer.y_type_.startswith("multilabel")
         return self._prediction(self._predict, X,
                                 self.classes_.shape[0] if multilabel else None,
@@ -313,7 +328,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         log_y_prob : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
+        _check_fitted(self)
         return self._prediction(self._predict_log_proba, X, self.classes_.shape[0],
                                 self.coefs_[0].dtype)
 
@@ -340,7 +355,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         y_prob : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
+        _check_fitted(self)
         return self._prediction(self._predict_proba, X, self.classes_.shape[0],
                                 self.coefs_[0].dtype)
 
@@ -378,6 +393,12 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _check_fitted(estimator):
+    """scikit-learn's ``check_is_fitted``, answered at once for a fitted MLP."""
+    if "coefs_" not in estimator.__dict__:
+        check_is_fitted(estimator)
 
 
 def _class_index(y_encoded):
@@ -467,9 +488,10 @@ default='squared_error'
         return self.loss
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = _data.validate(self, X, y, accept_sparse=["csr", "csc"],
-                              multi_output=True, y_numeric=True, dtype=float_dtypes(X),
-                              reset=reset)
+        plain = None if reset else plain_input(self, X, y, target_kinds="biuf")
+        X, y = plain if plain is not None else _data.validate(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            y_numeric=True, dtype=float_dtypes(X), reset=reset)
         y = _data.host_rows(y)  # trained on X's device (skneural._backend)
         if y.ndim == 2 and y.shape[1] == 1:
             y = _data.column_or_1d(y)
@@ -526,7 +548,7 @@ default='squared_error'
             In ``X``'s namespace and on its device (a Dask array, computed on the
             workers, for a Dask ``X``).
         """
-        check_is_fitted(self)
+        _check_fitted(self)
         return self._prediction(self._predict, X,
                                 None if self.n_outputs_ == 1 else self.n_outputs_,
                                 self.coefs_[0].dtype)

@@ -212,7 +212,8 @@ class Trainer:
         self.overflow = _Overflow()  # noted in each epoch, see _epoch
         self.backend, self.workspace = data.backend, self.network.workspace(data.backend)
         self._last_good = data.backend.copy(params)
-        with blas_threads_for(data.backend, self.network.coef_shapes, batch_size):
+        steps = self.max_iter * -(-data.n_samples // batch_size)
+        with blas_threads_for(data.backend, self.network.coef_shapes, batch_size, steps):
             if self.minimizes:
                 self._minimize(state, params, data, validation)
             else:

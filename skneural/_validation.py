@@ -22,7 +22,8 @@ from ._backend import Backend, namespace, prediction_input, to_host
 
 __all__ = ["check_validation_set", "combine_weights", "split", "make_validation",
            "Validation", "accuracy_of_raw", "r2_of_raw", "negated_loss",
-           "check_class_weight_keys", "check_class_weights", "check_label_types"]
+           "check_class_weight_keys", "check_class_weights", "check_label_types",
+           "plain_input"]
 
 
 class Validation:
@@ -117,6 +118,40 @@ def check_validation_set(estimator, X_val, y_val, sample_weight_val, dtype,
         # With X_val on a device, the scoring runs on the host (see Validation).
         sample_weight_val = to_host(sample_weight_val)
     return X_val, y_val_encoded, y_val_labels, sample_weight_val
+
+
+def plain_input(estimator, X, y=None, target_kinds="biufU"):
+    """``(X, y)`` as scikit-learn's ``validate_data(..., reset=False)`` would return
+    them, when they need no conversion; else None (the full validation then runs).
+
+    The common case of a small call: ``X`` a 2-D float32 / float64 NumPy array of
+    the fitted width, of an estimator fitted without feature names; ``y`` (when
+    given) a 1-D NumPy array of as many rows, of a numeric (or string) kind. The
+    checks scikit-learn makes are all made: finite values (float ``y`` too), the
+    number of features, no feature names expected, at least one sample, the
+    dtypes; they are just cheap for arrays that pass them.
+    """
+    fitted_width = estimator.__dict__.get("n_features_in_")
+    if (type(X) is not np.ndarray or X.ndim != 2 or X.dtype.char not in "fd"
+            or X.shape[0] == 0 or X.shape[1] != fitted_width
+            or "feature_names_in_" in estimator.__dict__ or not _finite(X)):
+        return None
+    if y is None:
+        return X, None
+    if (type(y) is not np.ndarray or y.ndim != 1 or y.shape[0] != X.shape[0]
+            or y.dtype.kind not in target_kinds
+            or (y.dtype.kind == "f" and not _finite(y))):
+        return None
+    return X, y
+
+
+def _finite(array):
+    if array.size <= 65536:
+        return bool(np.isfinite(array).all())
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum first, as scikit-learn
+        if np.isfinite(array.sum()):
+            return True
+    return bool(np.isfinite(array).all())
 
 
 def check_label_types(*label_arrays):

@@ -142,6 +142,7 @@ class Network:
         self.coef_shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         self._bounds, self.n_coefs, self.n_params = _layout(self.coef_shapes)
         self._views = self._gradient_views = (_UNSET, None)
+        self._workspaces = {}
         self._layer_activations = self.activations + [self.output_activation]
         self._stochastic = self.input_noise > 0 or any(rate > 0 for rate in self.dropout)
 
@@ -235,10 +236,15 @@ class Network:
     # -- forward and backward ------------------------------------------------------
 
     def workspace(self, backend=HOST):
-        """A :class:`Workspace` for arrays of ``backend``: the buffers
-        :meth:`forward` and :meth:`backward` reuse when given it (the trainer's hot
-        path), instead of allocating per call."""
-        return Workspace(self, backend)
+        """The :class:`Workspace` of this network for arrays of ``backend``: the
+        buffers :meth:`forward` and :meth:`backward` reuse when given it (the
+        trainer's hot path), instead of allocating per call; one per backend, kept
+        for the next call (small ``partial_fit`` calls reuse it)."""
+        key = (id(backend.xp), str(backend.device))
+        workspace = self._workspaces.get(key)
+        if workspace is None:
+            workspace = self._workspaces[key] = Workspace(self, backend)
+        return workspace
 
     def forward(self, params, X, training=False, *, rng=None, workspace=None):
         """Forward pass that keeps what backpropagation needs.
