@@ -204,7 +204,10 @@ settle().then(() => {
     if (!/sphx_glr_.*_\d{3}\.png/.test(img.getAttribute('src') || '')) continue;
     if (/thumb/.test(img.getAttribute('src'))) continue;
     const scale = img.getBoundingClientRect().width / img.naturalWidth;
-    const linked = img.closest('a') !== null;
+    const link = img.closest('a');
+    const name = path => (path || '').split('/').pop();
+    const linked = link !== null &&
+      name(link.getAttribute('href')) === name(img.getAttribute('src'));
     report.figures.push({src: img.getAttribute('src'), scale: scale, linked: linked});
   }
   done(report);

@@ -191,8 +191,9 @@ def _figures(app, doctree):
         if not path.exists():
             note = nodes.paragraph(text="(This figure is drawn by the full documentation "
                                         "build, which runs every example.)")
-            (image.parent if isinstance(image.parent, nodes.reference) else image) \
-                .replace_self(note)
+            container = image.parent if isinstance(
+                image.parent, (nodes.reference, nodes.figure)) else image
+            container.replace_self(note)
             continue
         image.setdefault("width", "100%")
 
