@@ -119,7 +119,7 @@ for name in list(MODES)[:2]:
              f"does not reach it in {N_EPOCHS} epochs"))
 
 # %%
-# Per second the picture changes. An online epoch costs several times a mini-batch
+# Per second the picture changes. An online epoch costs many times a mini-batch
 # epoch (the ratio below, from the times in the table, which depend on the
 # machine): the same arithmetic, cut into 1,437 tiny steps whose overhead
 # dominates (compare the microseconds per update of the two). Full batch's epoch

@@ -10,11 +10,7 @@ saved, loaded and trained on.
 """
 
 import sys
-import tempfile
-from pathlib import Path
 
-import joblib
-import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -22,7 +18,6 @@ from sklearn.preprocessing import StandardScaler
 
 from skneural import MLPClassifier
 from skneural.datasets import load_fashion_mnist
-from skneural.plot import TrainingHistoryDisplay
 
 # %%
 # A first model
@@ -41,9 +36,9 @@ print(f"test accuracy {model.score(X_test, y_test):.3f}")
 
 # %%
 # Early stopping held out 10 % of the training images (``validation_fraction``),
-# scored the network on them after every epoch, stopped when the score had not
-# improved for ``n_iter_no_change`` (10) epochs and kept the weights of the best
-# epoch:
+# scored the network on them after every epoch, stopped once the score had not
+# improved for more than ``n_iter_no_change`` (10) epochs and kept the weights of
+# the best epoch:
 
 mlp = model[-1]
 print(f"{mlp.n_iter_} epochs, weights of epoch {mlp.restored_epoch_} kept, "
@@ -58,6 +53,10 @@ print(f"{mlp.n_iter_} epochs, weights of epoch {mlp.restored_epoch_} kept, "
 # ``layout="constrained"`` leaves room for the legend below the axes and for the
 # right axis's label.
 
+import matplotlib.pyplot as plt
+
+from skneural.plot import TrainingHistoryDisplay
+
 fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
 display = TrainingHistoryDisplay.from_estimator(model, ax=ax)
 
@@ -68,6 +67,11 @@ display = TrainingHistoryDisplay.from_estimator(model, ax=ax)
 # The whole pipeline pickles with its weights, its training curves and its solver
 # state; the reloaded model predicts the same. (A temporary folder here, so the
 # example leaves no file behind.)
+
+import tempfile
+from pathlib import Path
+
+import joblib
 
 with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "model.joblib"

@@ -210,7 +210,7 @@ points = left.scatter(np.array(results["param_mlpclassifier__alpha"], dtype=floa
                       edgecolors="k", vmin=0.8, vmax=1.0)
 fig.colorbar(points, ax=left, label="3-fold accuracy (clipped at 0.8)")
 left.set(xscale="log", yscale="log", xlabel="alpha (L2 penalty)",
-         ylabel="learning_rate_init", title="Randomized search: 20 settings")
+         ylabel="learning_rate_init", title="Randomized search:\n20 settings")
 
 halving_results = halving.cv_results_
 # A candidate's settings, without the resource (max_iter), which grows by round.
@@ -222,7 +222,7 @@ for candidate in np.unique(settings):
                 halving_results["mean_test_score"][rows], marker="o", color="C0",
                 alpha=0.6)
 middle.set(xscale="log", xlabel="epochs (log scale)", ylabel="3-fold accuracy",
-           ylim=(0.5, 1.0), title="Successive halving: 27 → 9 → 3 candidates")
+           ylim=(0.5, 1.0), title="Successive halving:\n27 → 9 → 3 candidates")
 middle.set_xticks(list(halving.n_resources_), labels=list(halving.n_resources_))
 
 # Points, not bars: the accuracies differ in the third decimal, which bars (whose

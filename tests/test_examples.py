@@ -42,7 +42,12 @@ QUICK = [name for name in ALL if Path(name).stem not in example_checks.SLOW_EXAM
 def run_like_the_gallery(paths, cwd):
     """Run the examples at ``paths`` one after the other in one fresh interpreter."""
     result_file = Path(cwd) / "result.json"
-    env = dict(os.environ, MPLBACKEND="Agg",
+    # As in a docs build: a distributed.LocalCluster started earlier in the test
+    # session leaves OMP/MKL/OPENBLAS_NUM_THREADS=1 in os.environ (its nanny's
+    # pre-spawn environment), which would start the examples on one BLAS thread.
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    env.update(MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join([str(ROOT), str(CHECKS),
                                            os.environ.get("PYTHONPATH", "")]))
     process = subprocess.run(
