@@ -197,8 +197,8 @@ def error_by_formula(v, b1=0.35, b2=0.60):
 
 print("training")
 at_published = error_by_formula(PUBLISHED_UPDATE)
-print(f"  E after 1 step       {errors_per_step[1]:.9f}   with the published weights "
-      f"{at_published:.9f}   published figure 0.291027924")
+print(f"  E after 1 step       {errors_per_step[1]:.9f}   published figure 0.291027924")
+print(f"  E with the published updated weights  {at_published:.9f}")
 assert abs(error_by_formula(w) - loss) < 1e-15
 assert abs(errors_per_step[1] - at_published) < 1e-8
 final_outputs = net.forward(current, x).activations[-1]
@@ -223,25 +223,26 @@ def draw_network(ax):
         ax.plot([x0, x1], [y0, y1], color="0.6", zorder=1)
         fraction = 0.3 if name in ("w1", "w4", "w5", "w8") else 0.7
         ax.text(x0 + fraction * (x1 - x0), y0 + fraction * (y1 - y0),
-                f"{name} {w[name]:.2f}\n→ {updated[name]:.4f}", fontsize=8,
+                f"{name} {w[name]:.2f}\n→ {updated[name]:.4f}", fontsize=10,
                 ha="center", va="center", bbox=dict(fc="white", ec="none", pad=1))
     values = {"x1": x[0, 0], "x2": x[0, 1], "h1": h[0, 0], "h2": h[0, 1],
               "o1": o[0, 0], "o2": o[0, 1]}
     for unit, (px, py) in position.items():
-        ax.scatter(px, py, s=1600, color="#a6cee3", edgecolors="k", zorder=2)
+        ax.scatter(px, py, s=2800, color="#a6cee3", edgecolors="k", zorder=2)
         ax.text(px, py, f"{unit}\n{values[unit]:.4f}", ha="center", va="center",
-                fontsize=8, zorder=3)
-    ax.set(xlim=(-0.4, 2.4), ylim=(-0.5, 1.5), xticks=[], yticks=[],
-           title=f"before / after one update (E = {loss:.6f})")
+                fontsize=10, zorder=3)
+    ax.set(xlim=(-0.3, 2.3), ylim=(-0.35, 1.35), xticks=[], yticks=[],
+           title=f"The weights before → after one update (E = {loss:.6f} before)")
     for side in ax.spines.values():
         side.set_visible(False)
 
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
-draw_network(left)
-right.loglog(np.arange(1, len(errors_per_step) + 1), errors_per_step)
-right.set(xlabel="update (log scale)", ylabel="total error E (log scale)",
-          title="10,000 updates of the eight weights")
+fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 9), height_ratios=[1.4, 1],
+                                  layout="constrained")
+draw_network(top)
+bottom.loglog(np.arange(1, len(errors_per_step) + 1), errors_per_step)
+bottom.set(xlabel="update (log scale)", ylabel="total error E (log scale)",
+           title="10,000 updates of the eight weights")
 
 if "--save" in sys.argv:
     fig.savefig(sys.argv[sys.argv.index("--save") + 1])

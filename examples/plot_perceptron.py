@@ -21,6 +21,8 @@ import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from skneural import MLPClassifier, PerceptronClassifier
 
@@ -140,43 +142,54 @@ print(f"XOR, MLP with one hidden layer of 4 tanh units: training accuracy "
 # -----------
 
 
+REGION_COLORS = ["#a6cee3", "#fdbf6f"]
+POINT_COLORS = ["#1f78b4", "#ff7f00"]
+
+
 def plot_regions(ax, clf, X, y, title):
     grid_x, grid_y = np.meshgrid(np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5,
                                              300),
                                  np.linspace(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5,
                                              300))
     regions = clf.predict(np.c_[grid_x.ravel(), grid_y.ravel()]).reshape(grid_x.shape)
-    ax.contourf(grid_x, grid_y, regions, levels=[-0.5, 0.5, 1.5],
-                colors=["#a6cee3", "#fdbf6f"], alpha=0.6)
-    ax.scatter(X[:, 0], X[:, 1], c=np.where(y == 1, "#ff7f00", "#1f78b4"),
+    ax.contourf(grid_x, grid_y, regions, levels=[-0.5, 0.5, 1.5], colors=REGION_COLORS,
+                alpha=0.6)
+    ax.scatter(X[:, 0], X[:, 1], c=np.array(POINT_COLORS)[y],
                s=60 if len(X) < 10 else 10, edgecolors="k", linewidths=0.4)
-    ax.set(title=f"{title}\ntraining accuracy {clf.score(X, y):.2f}", xticks=[],
-           yticks=[])
+    ax.set(title=f"{title}\ntraining accuracy {clf.score(X, y):.2f}", xlabel="x1",
+           ylabel="x2")
 
 
-fig, axes = plt.subplots(2, 3, figsize=(13, 8), layout="constrained")
+fig, axes = plt.subplots(3, 2, figsize=(10, 13), layout="constrained")
 plot_regions(axes[0, 0], boolean["AND"], corners, truth_tables["AND"], "AND")
 plot_regions(axes[0, 1], boolean["OR"], corners, truth_tables["OR"], "OR")
-plot_regions(axes[0, 2], separable, X_sep, y_sep,
+plot_regions(axes[1, 0], separable, X_sep, y_sep,
              f"separable, margin 0.1 ({separable.n_updates_[0]} mistakes)")
 margins = list(theorem)
 position = np.arange(len(margins))
-axes[1, 0].bar(position - 0.2, [theorem[m][0][-1] for m in margins], width=0.4,
+axes[1, 1].bar(position - 0.2, [theorem[m][0][-1] for m in margins], width=0.4,
                label="mistakes made")
-axes[1, 0].bar(position + 0.2, [theorem[m][1] for m in margins], width=0.4,
+axes[1, 1].bar(position + 0.2, [theorem[m][1] for m in margins], width=0.4,
                label="Novikoff's bound (R / gamma)²")
-axes[1, 0].set(xticks=position, xticklabels=[f"margin {m}" for m in margins],
+axes[1, 1].set(xticks=position, xticklabels=[str(m) for m in margins], xlabel="margin",
                yscale="log", ylabel="updates until no mistake (log scale)",
-               title="The convergence theorem on separable data")
-axes[1, 0].legend(loc="upper left")
-axes[1, 1].plot(xor_epochs, accuracy["plain"], "o-", label="plain perceptron")
-axes[1, 1].plot(xor_epochs, accuracy["pocket"], "s--",
+               title="The convergence theorem\non separable data")
+axes[1, 1].legend(loc="upper left")
+axes[2, 0].plot(xor_epochs, accuracy["plain"], "o-", label="plain perceptron")
+axes[2, 0].plot(xor_epochs, accuracy["pocket"], "s--",
                 label="pocket (a fit of that many epochs)")
-axes[1, 1].set(ylim=(0, 1.05), xlabel="epoch", ylabel="training accuracy on XOR",
-               title="XOR: the plain perceptron never settles")
-axes[1, 1].legend(loc="lower right")
-plot_regions(axes[1, 2], mlp, X_xor, y_xor,
-             "XOR with one hidden layer (4 tanh units)")
+axes[2, 0].set(ylim=(0, 1.05), xlabel="epoch", ylabel="training accuracy on XOR",
+               title="XOR: the plain perceptron\nnever settles")
+axes[2, 0].legend(loc="lower right")
+plot_regions(axes[2, 1], mlp, X_xor, y_xor,
+             "XOR with one hidden layer\n(4 tanh units)")
+classes = [Patch(color=REGION_COLORS[0], alpha=0.6, label="predicted 0"),
+           Patch(color=REGION_COLORS[1], alpha=0.6, label="predicted 1"),
+           Line2D([], [], marker="o", linestyle="", color=POINT_COLORS[0],
+                  markeredgecolor="k", label="class 0"),
+           Line2D([], [], marker="o", linestyle="", color=POINT_COLORS[1],
+                  markeredgecolor="k", label="class 1")]
+fig.legend(handles=classes, loc="outside upper center", ncol=4)
 
 if "--save" in sys.argv:
     fig.savefig(sys.argv[sys.argv.index("--save") + 1])

@@ -94,7 +94,7 @@ with warnings.catch_warnings():
 # %%
 # The scaled network explains about 0.59 of the variance on held-out states against
 # 0.50 for the linear model, and misses by about 50 gallons against 56; the raw
-# network (R² about -1.1) and the X-only one (about -37, off by some 570 gallons,
+# network (R² about -1.1) and the X-only one (about -37, off by some 566 gallons,
 # i.e. by the target's whole mean) are not in the race. The squared error and the
 # Huber loss give the same picture; the absolute error does a little worse here: its
 # gradient is a sign that ignores how far off a prediction is, and this table has no
@@ -104,7 +104,7 @@ with warnings.catch_warnings():
 # The picture
 # -----------
 #
-# Left: the cross-validated error of each model. Right: each state's consumption
+# Top: the cross-validated error of each model. Bottom: each state's consumption
 # against the prediction made for it by a model that did not see it
 # (``cross_val_predict`` over one 5-fold split).
 
@@ -112,7 +112,8 @@ held_out = {name: cross_val_predict(models[name], X, y,
                                     cv=KFold(n_splits=5, shuffle=True, random_state=0))
             for name in ("X and y scaled, Huber", "linear regression (X scaled)")}
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
+fig, (left, right) = plt.subplots(2, 1, figsize=(9, 10), height_ratios=[1, 1.3],
+                                  layout="constrained")
 names = list(results)
 means = [results[name][1].mean() for name in names]
 spreads = [results[name][1].std() for name in names]

@@ -51,15 +51,15 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     bold.fit(X_train, y_train, X_val=X_val, y_val=y_val)
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.8), layout="constrained")
 TrainingHistoryDisplay.from_estimator(adam, ax=left, name="adam, early stopping")
 TrainingHistoryDisplay.from_estimator(bold, ax=right,
-                                      name="sgd, bold driver, balanced classes")
+                                      name="sgd, bold driver,\nbalanced classes")
 
 for name, model in [("adam", adam), ("bold driver", bold)]:
     print(f"{name}: {model.n_iter_} epochs, stopped by {model.stop_reason_!r}, "
-          f"restored epoch {model.restored_epoch_}, test accuracy "
-          f"{model.score(X_test, y_test):.3f}, test balanced accuracy "
+          f"restored epoch {model.restored_epoch_}")
+    print(f"  test accuracy {model.score(X_test, y_test):.3f}, test balanced accuracy "
           f"{balanced_accuracy_score(y_test, model.predict(X_test)):.3f}")
 
 if "--save" in sys.argv:

@@ -9,6 +9,9 @@ held-out accuracy. Changing ``from skneural import MLPClassifier`` to
 scikit-learn's implementation.
 """
 
+# The gallery's thumbnail (this example draws no figure): the digits it learns.
+# sphinx_gallery_thumbnail_path = "_static/generated/quickstart_digits.png"
+
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline

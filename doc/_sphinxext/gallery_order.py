@@ -4,6 +4,7 @@ from pathlib import Path
 
 COURSE_ORDER = [
     "quickstart.py",
+    "plot_getting_started.py",
     "plot_perceptron.py",
     "plot_backprop_worked_example.py",
     "plot_batch_modes.py",
