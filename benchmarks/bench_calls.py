@@ -31,8 +31,7 @@ import argparse
 import warnings
 
 import numpy as np
-from _common import describe_environment, load_scaled_digits, ratio_stats, \
-    time_interleaved
+from _common import describe_environment, load_scaled_digits, ratio_stats, time_interleaved
 from bench_versions import import_before
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
@@ -129,8 +128,8 @@ def bench_training(packages, X, y, dtype, repeats):
                 run()  # warm-up
             times = time_interleaved(runs, repeats)
             floor = time_interleaved({"floor": _repeat(
-                lambda _: _floor_call(models["skneural"], X, rows), None, calls)},
-                repeats)["floor"]
+                lambda _, m=models["skneural"], r=rows: _floor_call(m, X, r), None,
+                calls)}, repeats)["floor"]
             rows_out.append(_row(f"partial_fit ({solver})", rows, dtype, times, calls,
                                  floor))
             print(rows_out[-1], flush=True)
@@ -157,8 +156,8 @@ def bench_prediction(packages, X, y, dtype, repeats):
         for rows, calls in ((1, 300), (100, 100), (10_000, 3)):
             data = big_X[:rows]
             if method == "score":
-                runs = {name: _repeat(lambda x, m=model: m.score(x, big_y[:rows]), data,
-                                      calls) for name, model in models.items()}
+                runs = {name: _repeat(lambda x, m=model, t=big_y[:rows]: m.score(x, t),
+                                      data, calls) for name, model in models.items()}
             else:
                 runs = {name: _repeat(getattr(model, method), data, calls)
                         for name, model in models.items()}
@@ -168,8 +167,9 @@ def bench_prediction(packages, X, y, dtype, repeats):
                 run()  # warm-up
             times = time_interleaved(runs, repeats)
             floor = _floor(models["skneural"].coefs_, big_X, rows, training=False)
-            floor_times = time_interleaved({"floor": _repeat(lambda _: floor(), None,
-                                                             calls)}, repeats)["floor"]
+            floor_times = time_interleaved({"floor": _repeat(lambda _, f=floor: f(),
+                                                             None, calls)},
+                                           repeats)["floor"]
             rows_out.append(_row(method, rows, dtype, times, calls, floor_times))
             print(rows_out[-1], flush=True)
     return rows_out

@@ -22,7 +22,7 @@ import skneural
 import skneural._jit as jit
 import skneural._training as training
 import skneural.network as network
-import skneural.solvers as solvers
+import skneural.optim as solvers
 
 
 def main():

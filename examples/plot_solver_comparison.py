@@ -42,7 +42,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from skneural import MLPClassifier
-from skneural import solvers as skneural_solvers
+from skneural import optim as skneural_solvers
 from skneural.datasets import load_fashion_mnist
 
 # The course's list: name -> (registered solver name, learning_rate_init).
@@ -82,10 +82,8 @@ def timed(solver, stamps):
             return super().minimize(params, fun, max_iter=max_iter, tol=tol,
                                     callback=stamped)
 
-    if skneural_solvers.is_minimizer(solver):
-        del Timed.step
-    else:
-        del Timed.minimize  # a step-based solver must not look like a minimizer
+    # The solver's declared capabilities (minimizes, full_batch, ...) come with the
+    # class it extends; the trainer calls step or minimize accordingly.
     return Timed(**solver.get_params())
 
 

@@ -19,9 +19,9 @@ _COMMON_PARAMETERS = """\
         'sgd', 'adam' and 'lbfgs' as in scikit-learn (the string takes its settings
         from the parameters below); 'momentum', 'nesterov', 'adaptive_gains',
         'rmsprop', 'rprop' (= 'irprop-'), 'rprop+', 'rprop-', 'irprop+', 'irprop-',
-        'cg' or any name registered in :mod:`skneural.solvers` (which lists the
+        'cg' or any name registered in :mod:`skneural.optim` (which lists the
         parameters each name reads); or a solver object such as
-        ``skneural.solvers.RMSprop(rho=0.95)`` that carries its own settings. The
+        ``skneural.optim.RMSprop(rho=0.95)`` that carries its own settings. The
         'rprop' family, 'lbfgs' and 'cg' always train on the full batch.
 
     alpha : float, default=0.0001
@@ -44,7 +44,7 @@ _COMMON_PARAMETERS = """\
         improve by ``tol`` on its best since the last division, and stops once the
         rate is below 1e-6; 'bold_driver' multiplies the rate by 1.1 after an epoch
         that lowered the training loss and, after one that raised it, undoes the
-        epoch and halves the rate. See :mod:`skneural.schedules`.
+        epoch and halves the rate. See :mod:`skneural.optim.schedules`.
 
     learning_rate_init : float, default=0.001
         Initial learning rate of the string solvers that have one ('sgd',

@@ -2,7 +2,7 @@
 
 An :class:`Activation` bundles a forward function and its derivative, each written
 once for every Array API namespace ``xp`` (NumPy, PyTorch, CuPy, array-api-strict;
-see :mod:`skneural._backend`). The derivative is written in terms of the
+see ``skneural._backend``). The derivative is written in terms of the
 activation's *output* ``Z`` (``tanh' = 1 - Z**2``), which is what backpropagation
 has at hand without storing the pre-activations; an activation whose derivative
 needs the input instead sets ``needs_input=True`` and receives it as ``X``.

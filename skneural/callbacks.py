@@ -28,7 +28,7 @@ memory keeps its callbacks for its next fit. An unfitted estimator pickles with 
 callbacks, as scikit-learn's ``clone`` keeps them: that is how a search running on
 several processes (``n_jobs``) hands a callback set on its estimator to the workers.
 
-Only :mod:`skneural._base` uses this module; the epoch loop itself only sees two
+Only the estimators' shared base class uses this module; the epoch loop itself only sees two
 plain functions (``on_epoch_begin`` and ``on_epoch_end``).
 """
 

@@ -1,7 +1,7 @@
 """Dask arrays as a data source: training and prediction where the chunks live.
 
 The estimators need nothing Dask-specific: their one ``fit`` asks
-:func:`skneural._data.source` for the training data, and a Dask collection (found by
+``skneural._data.source`` for the training data, and a Dask collection (found by
 the Dask collection protocol; nothing imports Dask otherwise) becomes a
 :class:`ChunkedData`:
 
@@ -45,7 +45,7 @@ __all__ = ["ChunkedData"]
 
 class ChunkedData:
     """Training data in a Dask array's row chunks: a data source of
-    :mod:`skneural._data` whose loss and gradient are computed on the workers.
+    ``skneural._data`` whose loss and gradient are computed on the workers.
 
     Parameters
     ----------

@@ -51,7 +51,7 @@ class Loss:
     loss_gradient : callable ``loss_gradient(y, raw, out, xp) -> (per_sample, gradient)``
         The per-sample loss, shape (n_samples,), summed over outputs, and
         ``dloss_i/draw``, for targets ``y`` and raw outputs ``raw`` of the Array API
-        namespace ``xp`` (:mod:`skneural._backend`). The gradient may be written
+        namespace ``xp`` (``skneural._backend``). The gradient may be written
         into ``out`` (an array like ``raw``, possibly ``raw`` itself; None: leave
         ``raw`` unchanged) and returned.
     description : str, default=""

@@ -8,7 +8,7 @@ whole network with a few vector operations and L-BFGS / CG hand the buffer to
 ``scipy.optimize`` as it is.
 
 The forward and backward pass are written once, for every Array API namespace
-(:mod:`skneural._backend`): on NumPy the products write into the preallocated buffers
+(``skneural._backend``): on NumPy the products write into the preallocated buffers
 of a :class:`Workspace`; elsewhere each returns a new array. This module knows
 nothing of scikit-learn; the estimators are thin layers over it.
 
@@ -541,7 +541,7 @@ class Tape:
 class Workspace:
     """Reusable forward/backward buffers of one network, per batch size (opt-in).
 
-    Only NumPy arrays are written into (:meth:`skneural._backend.Backend.matmul`);
+    Only NumPy arrays are written into (``skneural._backend.Backend.matmul``);
     for other namespaces the buffers are None and every product is a new array.
 
     Parameters

@@ -1,7 +1,7 @@
 """Regularizers: the weight penalty, max-norm, dropout and input noise, written once.
 
 Every function here works on arrays of any Array API namespace ``xp``
-(:mod:`skneural._backend`); the network (:mod:`skneural.network`) calls them, the
+(``skneural._backend``); the network (:mod:`skneural.network`) calls them, the
 trainer applies the proximal L1 step and max-norm after each update.
 
 **The weight penalty and its L1 part**, done so that it produces exact zeros.

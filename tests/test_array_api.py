@@ -317,7 +317,7 @@ def test_vsgd_generic_step_follows_the_numpy_one(namespace):
     # vSGD's rule on its own, past the slow start, on noisy gradients of a quadratic
     # whose noise makes the outlier test fire: every statistic and the weights follow
     # the in-place NumPy step (tests/test_vsgd.py checks that one against the papers).
-    from skneural.solvers import VSGD
+    from skneural.optim import VSGD
     rng = np.random.RandomState(0)
     curvature = rng.uniform(0.5, 3.0, 40)
     noise = rng.standard_t(2, size=(60, 40))  # heavy tails: outliers

@@ -19,7 +19,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skneural import MLPClassifier, MLPRegressor, activations, initializers, losses
-from skneural import solvers as skn_solvers
+from skneural import optim as skn_solvers
 from skneural._backend import namespace
 from skneural.network import Network
 

@@ -10,7 +10,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skneural import MLPClassifier, MLPRegressor, PerceptronClassifier
-from skneural.solvers import RMSprop
+from skneural.optim import RMSprop
 
 # scikit-learn's own test settings for its MLPs use max_iter=100 (instance_generator).
 ESTIMATORS = [

@@ -24,20 +24,29 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 
 from skneural import MLPClassifier, MLPRegressor  # noqa: E402
 from skneural import dask as skdask  # noqa: E402
-from skneural.solvers import SGD  # noqa: E402
+from skneural.optim import SGD  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")
 def client():
-    """A 2-process cluster on the loopback interface, closed after the module."""
+    """A 2-process cluster on the loopback interface, closed after the module.
+
+    distributed sets OMP/MKL/OPENBLAS_NUM_THREADS=1 in os.environ for its workers
+    and leaves them there; they are restored, so later tests (and the processes
+    they start) see the environment they started with."""
+    saved = dict(os.environ)
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
                                        processes=True, host="127.0.0.1",
                                        dashboard_address=None)
-    with distributed.Client(cluster) as client:
-        yield client
-    cluster.close()
+    try:
+        with distributed.Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _data(n_samples=1200, n_features=6, seed=0):

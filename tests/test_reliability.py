@@ -23,10 +23,10 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from skneural import MLPClassifier, MLPRegressor
 from skneural import activations as _activations
-from skneural import solvers as _solvers
+from skneural import optim as _solvers
 from skneural._backend import namespace
-from skneural.minimizers import LBFGS
 from skneural.network import Network
+from skneural.optim.minimizers import LBFGS
 from skneural.regularizers import soft_threshold, split_minimize
 
 

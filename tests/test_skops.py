@@ -18,7 +18,7 @@ from skneural import (  # noqa: E402
     MLPRegressor,
     PerceptronClassifier,
     activations,
-    solvers,
+    optim,
 )
 from skneural.persistence import load, trusted_types  # noqa: E402
 
@@ -54,7 +54,7 @@ def _data(seed=0):
 # fitted states beyond plain fit (partial_fit, early stopping, perceptron variants).
 CASES = (
     [(f"solver={s}", MLPClassifier((3,), solver=s, max_iter=3), "fit")
-     for s in solvers.SOLVERS]
+     for s in optim.SOLVERS]
     + [(f"learning_rate={r}", MLPClassifier((3,), solver="sgd", learning_rate=r,
                                             max_iter=4), "fit") for r in SCHEDULES]
     + [(f"learning_rate={r},solver=adam", MLPRegressor((3,), learning_rate=r,

@@ -1,4 +1,4 @@
-"""Tests of skneural.solvers: every update rule against an independent reference.
+"""Tests of skneural.optim: every update rule against an independent reference.
 
 The references are written out here from the published rules with plain Python
 loops over the coordinates (scikit-learn's optimizers, Hinton's lecture slides,
@@ -25,8 +25,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skneural import MLPClassifier, MLPRegressor
 from skneural import optim as solvers_module
-from skneural.schedules import Adaptive, InvScaling, make_schedule
-from skneural.solvers import (
+from skneural.optim import (
     CG,
     LBFGS,
     SGD,
@@ -37,6 +36,7 @@ from skneural.solvers import (
     Rprop,
     from_estimator_params,
 )
+from skneural.optim.schedules import Adaptive, InvScaling, make_schedule
 
 # -- a small quadratic: f(w) = 1/2 (w - c)^T A (w - c) ---------------------------------
 

@@ -25,11 +25,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
 
-import skneural.solvers
+import skneural.optim
 from skneural import MLPClassifier, MLPRegressor
 from skneural.callbacks import SKLEARN_HAS_CALLBACKS
 from skneural.datasets import get_data_home, load_fashion_mnist
-from skneural.solvers import Solver
+from skneural.optim import Solver
 
 needs_sklearn_callbacks = pytest.mark.skipif(
     not SKLEARN_HAS_CALLBACKS, reason="sklearn.callback needs scikit-learn >= 1.9")
@@ -348,12 +348,12 @@ def test_bold_driver_sequence_by_hand():
 def _step_solver_names():
     """Every registered solver that takes steps (the minimizers are left out), as
     registered when the tests run, so solvers added later are covered too."""
-    return sorted(name for name, factory in skneural.solvers.SOLVERS.items()
+    return sorted(name for name, factory in skneural.optim.SOLVERS.items()
                   if not factory({}).minimizes)
 
 
 def _has_learning_rate(name):
-    return skneural.solvers.SOLVERS[name]({}).has_learning_rate
+    return skneural.optim.SOLVERS[name]({}).has_learning_rate
 
 
 @pytest.mark.parametrize("learning_rate", ["plateau", "bold_driver"])
@@ -380,7 +380,7 @@ def test_plateau_monitors_the_validation_loss(digits):
     X, y, X_val, y_val = digits
     rates = []
 
-    class RecordingAdam(skneural.solvers.Adam):
+    class RecordingAdam(skneural.optim.Adam):
         def step(self, params, grad_fn, state, learning_rate):
             rates.append(learning_rate)
             return super().step(params, grad_fn, state, learning_rate)
@@ -568,7 +568,7 @@ def test_verbose_2_adds_validation_loss_rate_and_time(digits):
 
 def _absurd(name):
     """The named solver with an absurd learning rate (or step size)."""
-    solver = skneural.solvers.SOLVERS[name]({"learning_rate_init": 1e6})
+    solver = skneural.optim.SOLVERS[name]({"learning_rate_init": 1e6})
     if getattr(solver, "learning_rate_init", None) is not None:
         return name
     params = solver.get_params()

@@ -14,8 +14,8 @@ from test_common import ESTIMATORS
 
 from skneural import MLPClassifier, MLPRegressor, activations, losses
 from skneural import network as network_module
-from skneural.schedules import SCHEDULES
-from skneural.solvers import SOLVERS, RMSprop
+from skneural.optim import SOLVERS, RMSprop
+from skneural.optim.schedules import SCHEDULES
 
 skops_io = pytest.importorskip("skops.io")
 

@@ -1,4 +1,4 @@
-"""Tests of the vSGD solver (skneural.solvers.VSGD).
+"""Tests of the vSGD solver (skneural.optim.VSGD).
 
 The update rule is checked against a sequence written out here, coordinate by
 coordinate with plain Python floats, from the published equations: Schaul & LeCun
@@ -17,7 +17,7 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.model_selection import cross_val_score
 
 from skneural import MLPClassifier
-from skneural.solvers import VSGD, from_estimator_params
+from skneural.optim import VSGD, from_estimator_params
 
 # -- a 2-D loss per sample: f_k(w) = 1/2 d^T A d + 1/12 sum(d_i^4), d = w - c_k -------
 

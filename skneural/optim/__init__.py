@@ -1,7 +1,7 @@
 """Pluggable solvers: objects that hold hyperparameters, with explicit state.
 
 The protocol (:mod:`skneural.optim.base`; DESIGN.md, "Solvers"): at most three
-members. ``skneural.solvers`` is another name for this package.
+members. ``skneural.optim`` is another name for this package.
 
 * A solver object holds **hyperparameters only**, exposed through ``get_params`` /
   ``set_params`` so ``GridSearchCV`` can search ``solver__<name>`` and ``clone`` copies
@@ -15,7 +15,7 @@ members. ``skneural.solvers`` is another name for this package.
   flat parameter buffer ``params`` **in place**. ``grad_fn(params)`` returns
   ``(loss, flat_grad)`` on the current batch; ``loss`` is the batch loss before the
   update. ``flat_grad`` is a buffer the caller reuses: copy what must outlive the
-  next call. ``learning_rate`` comes from the schedule (:mod:`skneural.schedules`):
+  next call. ``learning_rate`` comes from the schedule (:mod:`skneural.optim.schedules`):
   ``learning_rate_init`` times the schedule's factor; solvers without a
   ``learning_rate_init`` (Rprop, vSGD) are passed None and set their own steps.
 * What a solver supports is declared by class attributes (``full_batch``,
@@ -119,12 +119,23 @@ from .._registry import Registry
 from .base import Solver
 from .minimizers import CG, LBFGS
 from .rprop import RPROP_VARIANTS, Rprop
+from .schedules import (
+    SCHEDULES,
+    Adaptive,
+    BoldDriver,
+    Constant,
+    InvScaling,
+    Plateau,
+    Schedule,
+    make_schedule,
+)
 from .sgd import SGD, Adam, AdaptiveGains, RMSprop
 from .vsgd import VSGD
 
 __all__ = ["Solver", "SGD", "AdaptiveGains", "RMSprop", "Rprop", "Adam", "VSGD", "LBFGS",
            "CG", "SOLVERS", "RPROP_VARIANTS", "register", "get", "from_estimator_params",
-           "namespace"]
+           "namespace", "Schedule", "Constant", "InvScaling", "Adaptive", "Plateau",
+           "BoldDriver", "SCHEDULES", "make_schedule"]
 
 SOLVERS = Registry(
     "solver", lambda obj: False,

@@ -19,11 +19,11 @@
   ``minimize(params, fun, *, max_iter, tol, callback)``.
 
 Every rule is written once for every Array API namespace: ``xp =
-namespace(params)`` (:func:`skneural._backend.namespace`, a cached lookup), the
+namespace(params)`` (``skneural._backend.namespace``, a cached lookup), the
 standard's functions and in-place operators, Python floats for scalars.
 
 **What a solver supports is declared on its class** (and read by the trainer, in one
-place, :class:`skneural._training.Trainer`):
+place, ``skneural._training.Trainer``):
 
 ``full_batch``
     Sees the whole training set at each step, whatever ``batch_size`` says.

@@ -1,7 +1,7 @@
 """The gradient-step solvers: SGD (momentum, Nesterov), adaptive gains, RMSprop, Adam.
 
 Each update rule is written once (:mod:`skneural.optim.base`); SGD's and Adam's have
-a compiled kernel on NumPy (``@fusable``, :mod:`skneural._jit`), tested equal to the
+a compiled kernel on NumPy (``@fusable``, ``skneural._jit``), tested equal to the
 rule.
 """
 
@@ -35,7 +35,7 @@ class SGD(Solver):
     (:mod:`skneural.regularizers`).
 
     The schedules ("constant", "invscaling", "adaptive", ...) are the estimator's
-    ``learning_rate`` (:mod:`skneural.schedules`); they set ``lr`` at each step.
+    ``learning_rate`` (:mod:`skneural.optim.schedules`); they set ``lr`` at each step.
 
     State: ``velocity`` (array like params).
 
