@@ -38,16 +38,15 @@ from ._training import Trainer, TrainingState
 from ._validation import (
     check_validation_set,
     combine_weights,
+    layer_units,
     make_validation,
     plain_input,
     split,
+    warn_about_settings,
 )
 from .callbacks import CallbackSupportMixin, FitTasks
 from .network import Network
 from .optim.schedules import make_schedule
-
-# Inputs beyond this (in absolute value) get a warning that they need scaling.
-INPUT_SCALE_LIMIT = 1e6
 
 
 class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
@@ -157,27 +156,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
         return self._make_network(layer_units, numpy_dtype(self.coefs_[0].dtype))
 
-    def _activation_name(self):
-        """Activation name(s) for the initializer: one, or one per weight layer.
-
-        scikit-learn's "auto" scheme reads the hidden activation for every layer,
-        the output layer included; with one activation per hidden layer, each
-        weight layer gets the activation of the units it feeds and the output layer
-        that of the last hidden layer.
-        """
-        activation = self.activation
-        if isinstance(activation, (list, tuple)):
-            names = [_activations.get(a).name for a in activation]
-            return names + names[-1:] if names else None
-        return _activations.get(activation).name
-
-    def _layer_units(self, n_features):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if any(not isinstance(s, Integral | np.integer) or s <= 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be integers > 0, got {sizes}.")
-        return [n_features] + sizes + [self.n_outputs_]
-
     # -- fitting -------------------------------------------------------------------------
 
     def _fit(self, X, y, sample_weight=None, incremental=False, X_val=None, y_val=None,
@@ -204,7 +182,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         validation = (None if given_validation is None
                       else make_validation(self, network, *given_validation))
         if not incremental:
-            self._warn_about(data, validation)
+            warn_about_settings(self, data, validation)
         tasks = FitTasks(
             self, max_subtasks=1 if incremental else self.max_iter + solver.minimizes,
             X=X, y=lambda: self._decode_targets(y),
@@ -226,22 +204,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 "contain large values and need to be preprocessed.")
         return self
 
-    def _warn_about(self, data, validation):
-        """Settings that would do nothing, and inputs that need scaling."""
-        if self.scoring is not None and validation is None:
-            warnings.warn(
-                f"scoring={self.scoring!r} has no effect: there are no validation data "
-                "to score. Set early_stopping=True (it holds out validation_fraction "
-                "of the data; not with 'lbfgs' or 'cg') or pass fit's X_val / y_val.",
-                UserWarning, stacklevel=5)
-        scale = data.input_scale()
-        if scale > INPUT_SCALE_LIMIT:
-            warnings.warn(
-                f"X has values up to {scale:.3g} in absolute value: neural networks "
-                "train on inputs of order 1, and these can overflow or diverge. Scale "
-                "them first, e.g. with sklearn.preprocessing.StandardScaler in a "
-                "Pipeline.", UserWarning, stacklevel=5)
-
     def _training_data(self, X, y, sample_weight, incremental, first_pass):
         """Validated X, the 2-D encoded y and the sample weights (times the class
         weights), y and the weights where X lives (its device, or its chunks)."""
@@ -258,16 +220,17 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def _start(self, X, first_pass, incremental):
         """The network, the flat parameters (coefs_ / intercepts_ become views of
         them) and the training state for this call."""
-        layer_units = self._layer_units(X.shape[1])
+        units = layer_units(self.hidden_layer_sizes, X.shape[1], self.n_outputs_)
         if first_pass:
-            self.n_layers_ = len(layer_units)
+            self.n_layers_ = len(units)
             self.out_activation_ = self._out_activation()
             dtype = numpy_dtype(self.training_dtype or X.dtype)
             state = TrainingState.start(self.random_state, self.early_stopping)
-            network = self._make_network(layer_units, dtype)
+            network = self._make_network(units, dtype)
             backend = Backend.of(X)
-            params = backend.asarray(network.init_params(
-                state.rng, self.weight_init, self._activation_name()), dtype)
+            names = _initializers.activation_names(self.activation)
+            params = backend.asarray(
+                network.init_params(state.rng, self.weight_init, names), dtype)
             # The initial weights are the fallback early stopping restores (as in
             # scikit-learn); without early stopping no copy is kept.
             state.best_params = backend.copy(params) if self.early_stopping else None
@@ -280,7 +243,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             if not incremental:
                 state.rng = check_random_state(self.random_state)
             check_model_namespace(self, X)
-            network = self._make_network(layer_units, numpy_dtype(self.coefs_[0].dtype))
+            network = self._make_network(units, numpy_dtype(self.coefs_[0].dtype))
             try:
                 # Start from coefs_ / intercepts_ as they are now, which honours
                 # weights a user assigned: the last call's buffer while they are its
@@ -345,13 +308,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             return _data.chunked_source().map_rows(method, X, columns, dtype)
         check_same_namespace(X, self, method=method.__name__.strip("_"))
         return method(X)
-
-    def _score(self, score, X, y, sample_weight):
-        """scikit-learn's ``score``; on a Dask array, the predictions and the metric
-        are computed on the workers and only the result reaches the client."""
-        if _data.is_chunked(X):
-            return _data.chunked_source().score(self, X, y, sample_weight)
-        return score(X, y, sample_weight=sample_weight)
 
     def _check_solver(self):
         try:

@@ -102,6 +102,15 @@ def any_nonzero(array):
     return bool(np.any(to_host(array)))
 
 
+def score(estimator, X, y, sample_weight, score):
+    """``score(X, y, sample_weight=...)`` (scikit-learn's); on a Dask array the
+    predictions and the metric are computed on the workers and only the result
+    reaches the client."""
+    if is_chunked(X):
+        return chunked_source().score(estimator, X, y, sample_weight)
+    return score(X, y, sample_weight=sample_weight)
+
+
 def host_rows(y):
     """Targets as the estimators encode them: on the host (NumPy) for in-memory
     arrays of any namespace, chunked for a Dask array."""

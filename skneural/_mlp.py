@@ -385,7 +385,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return -xp.logaddexp(xp.zeros_like(raw), -raw)  # log-sigmoid
 
     def score(self, X, y, sample_weight=None):
-        return self._score(super().score, X, y, sample_weight)
+        return _data.score(self, X, y, sample_weight, super().score)
 
     score.__doc__ = ClassifierMixin.score.__doc__
 
@@ -560,7 +560,7 @@ default='squared_error'
         return y_pred
 
     def score(self, X, y, sample_weight=None):
-        return self._score(super().score, X, y, sample_weight)
+        return _data.score(self, X, y, sample_weight, super().score)
 
     score.__doc__ = RegressorMixin.score.__doc__
 

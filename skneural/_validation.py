@@ -6,6 +6,9 @@ Estimator-side helpers (they read the estimator's parameters and encoders); the
 trainer only ever calls the resulting :class:`Validation`.
 """
 
+import warnings
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.metrics import check_scoring
@@ -23,7 +26,7 @@ from ._backend import Backend, namespace, prediction_input, to_host
 __all__ = ["check_validation_set", "combine_weights", "split", "make_validation",
            "Validation", "accuracy_of_raw", "r2_of_raw", "negated_loss",
            "check_class_weight_keys", "check_class_weights", "check_label_types",
-           "plain_input"]
+           "plain_input", "warn_about_settings", "layer_units"]
 
 
 class Validation:
@@ -118,6 +121,37 @@ def check_validation_set(estimator, X_val, y_val, sample_weight_val, dtype,
         # With X_val on a device, the scoring runs on the host (see Validation).
         sample_weight_val = to_host(sample_weight_val)
     return X_val, y_val_encoded, y_val_labels, sample_weight_val
+
+
+def layer_units(hidden_layer_sizes, n_features, n_outputs):
+    """Units per layer, input and output included, from ``hidden_layer_sizes``."""
+    sizes = hidden_layer_sizes
+    sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+    if any(not isinstance(s, Integral | np.integer) or s <= 0 for s in sizes):
+        raise ValueError(f"hidden_layer_sizes must be integers > 0, got {sizes}.")
+    return [n_features] + sizes + [n_outputs]
+
+
+# Inputs beyond this (in absolute value) get a warning that they need scaling.
+INPUT_SCALE_LIMIT = 1e6
+
+
+def warn_about_settings(estimator, data, validation):
+    """Warn of settings that would do nothing (``scoring`` without validation data)
+    and of inputs that need scaling, at the start of a ``fit``."""
+    if estimator.scoring is not None and validation is None:
+        warnings.warn(
+            f"scoring={estimator.scoring!r} has no effect: there are no validation "
+            "data to score. Set early_stopping=True (it holds out "
+            "validation_fraction of the data; not with 'lbfgs' or 'cg') or pass "
+            "fit's X_val / y_val.", UserWarning, stacklevel=5)
+    scale = data.input_scale()
+    if scale > INPUT_SCALE_LIMIT:
+        warnings.warn(
+            f"X has values up to {scale:.3g} in absolute value: neural networks "
+            "train on inputs of order 1, and these can overflow or diverge. Scale "
+            "them first, e.g. with sklearn.preprocessing.StandardScaler in a "
+            "Pipeline.", UserWarning, stacklevel=5)
 
 
 def plain_input(estimator, X, y=None, target_kinds="biufU"):

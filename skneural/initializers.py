@@ -46,6 +46,23 @@ def get(initializer):
     return INITIALIZERS.get(initializer)
 
 
+def activation_names(activation):
+    """The activation name(s) an estimator's initializer reads: one, or one per
+    weight layer.
+
+    scikit-learn's "auto" scheme reads the hidden activation for every layer, the
+    output layer included; with one activation per hidden layer, each weight layer
+    gets the activation of the units it feeds and the output layer that of the last
+    hidden layer.
+    """
+    from . import activations
+
+    if isinstance(activation, (list, tuple)):
+        names = [activations.get(a).name for a in activation]
+        return names + names[-1:] if names else None
+    return activations.get(activation).name
+
+
 def auto(fan_in, fan_out, random_state, dtype, activation=None):
     """scikit-learn's scheme, drawn in the same order so seeds reproduce its weights."""
     factor = 2.0 if activation == "logistic" else 6.0
