@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _callbacks import QuietCallback
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -39,21 +40,12 @@ def _fit(model, X, y):
         return model.fit(X, y)
 
 
-class TaskTree:
+class TaskTree(QuietCallback):
     """Records the path (estimator, task) of every task that ends."""
 
     def __init__(self, max_propagation_depth=None):
         self.max_propagation_depth = max_propagation_depth
         self.paths = []
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context):
         from sklearn.callback._callback_context import get_context_path
@@ -62,20 +54,11 @@ class TaskTree:
                                 for c in get_context_path(context)))
 
 
-class Counter:
+class Counter(QuietCallback):
     """A plain (not propagated) callback counting ended epochs."""
 
     def __init__(self):
         self.epochs = 0
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context):
         self.epochs += context.task_name == "epoch"

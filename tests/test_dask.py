@@ -17,6 +17,7 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 
+from _callbacks import QuietCallback  # noqa: E402
 from joblib import parallel_backend  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -133,8 +134,18 @@ def test_objective_matches_network_and_finite_differences(client):
 def test_nothing_the_size_of_X_reaches_the_client(client, monkeypatch):
     X, y, _ = _data(n_samples=4000, n_features=20)
     X_dask = da.from_array(X, chunks=500)
-    largest = []
-    compute = dask.compute
+    largest = _guard_the_client(monkeypatch)
+    model = MLPClassifier(hidden_layer_sizes=(10,), solver="lbfgs", max_iter=15,
+                          random_state=0).fit(X_dask, da.from_array(y, chunks=500))
+    assert model.n_iter_ == 15 and len(largest) > 15
+    # Parameter-sized results (the per-chunk gradients), never X's 640 kB.
+    assert max(largest) < X.nbytes / 50
+
+
+def _guard_the_client(monkeypatch):
+    """Refuse any Dask array's conversion to NumPy on the client, and note the size
+    of what each ``dask.compute`` brings back: the list returned."""
+    largest, compute = [], dask.compute
 
     def measured_compute(*args, **kwargs):
         results = compute(*args, **kwargs)
@@ -147,11 +158,7 @@ def test_nothing_the_size_of_X_reaches_the_client(client, monkeypatch):
     monkeypatch.setattr(dask, "compute", measured_compute)
     monkeypatch.setattr(da.Array, "__array__", refuse)
     monkeypatch.setattr(da.Array, "compute", refuse)
-    model = MLPClassifier(hidden_layer_sizes=(10,), solver="lbfgs", max_iter=15,
-                          random_state=0).fit(X_dask, da.from_array(y, chunks=500))
-    assert model.n_iter_ == 15 and len(largest) > 15
-    # Parameter-sized results (the per-chunk gradients), never X's 640 kB.
-    assert max(largest) < X.nbytes / 50
+    return largest
 
 
 def _nbytes(value):
@@ -304,20 +311,11 @@ def test_convergence_warning_as_numpy(client):
                                                       da.from_array(y, chunks=100))
 
 
-class _StopAfter:
+class _StopAfter(QuietCallback):
     """A scikit-learn FitCallback asking to stop after ``n`` epochs."""
 
     def __init__(self, n):
         self.n, self.ended = n, 0
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context):
         if context.task_name == "fit":
@@ -387,19 +385,7 @@ def test_predictions_are_dask_arrays_computed_on_the_workers(client, monkeypatch
     X_dask = da.from_array(X, chunks=600)
     y_dask = da.from_array(y, chunks=600)
     sw_dask = da.from_array(sw, chunks=600)
-    largest, compute = [], dask.compute
-
-    def measured_compute(*args, **kwargs):
-        results = compute(*args, **kwargs)
-        largest.append(max(_nbytes(r) for r in results))
-        return results
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a Dask array was converted to NumPy on the client")
-
-    monkeypatch.setattr(dask, "compute", measured_compute)
-    monkeypatch.setattr(da.Array, "__array__", refuse)
-    monkeypatch.setattr(da.Array, "compute", refuse)
+    largest = _guard_the_client(monkeypatch)
     methods = ["predict"] + (["predict_proba", "predict_log_proba"]
                              if Model is MLPClassifier else [])
     for method in methods:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.neural_network as sk
+from _callbacks import QuietCallback
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
@@ -51,20 +52,11 @@ def test_agreement_with_scikit_learn_stated_in_the_readme(params, n_iter, tolera
     assert _relative(ours.predict(X), theirs.predict(X)) < tolerance
 
 
-class _BlasThreads:
+class _BlasThreads(QuietCallback):
     """A callback recording the BLAS threads in force at the end of every epoch."""
 
     def __init__(self):
         self.seen = set()
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context):
         from threadpoolctl import threadpool_info

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import sklearn
 import sklearn.neural_network as sk
+from _callbacks import QuietCallback
 from sklearn.datasets import load_digits, make_multilabel_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import balanced_accuracy_score, log_loss
@@ -125,15 +126,9 @@ def test_validation_curves_with_user_validation_set(digits):
     sample_weight_val = np.random.RandomState(1).uniform(0.5, 2.0, len(y_val))
     per_epoch = []
 
-    class Record:
-        def setup(self, estimator, context):
-            pass
+    class Record(QuietCallback):
 
-        def teardown(self, estimator, context):
-            pass
 
-        def on_fit_task_begin(self, estimator, context):
-            pass
 
         def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
             if context.task_name == "epoch":
@@ -404,7 +399,7 @@ def test_plateau_monitors_the_validation_loss(digits):
 # -- callbacks ---------------------------------------------------------------------------
 
 
-class EventLog:
+class EventLog(QuietCallback):
     """A FitCallback that records the task tree and can ask to stop."""
 
     def __init__(self, stop_after=None):
