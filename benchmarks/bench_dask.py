@@ -91,13 +91,13 @@ def run_numpy(args):
 def run_dask(args):
     from distributed import Client, LocalCluster
 
-    from skneural.dask import ClusterNetwork
+    from skneural.dask import ChunkedData
 
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address=None)
     with Client(cluster):
         X, y = make_data(args.rows, args.features, args.chunk_rows)
-        stats = timed_objective(ClusterNetwork)
+        stats = timed_objective(ChunkedData)
         report = fit_and_report(X, y, args, "dask", stats, rss_mb())
     cluster.close()
     return report

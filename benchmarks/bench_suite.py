@@ -478,7 +478,8 @@ def count_calls(owner, name):
 
 
 # The objective each package hands to scipy.optimize.minimize in its lbfgs path:
-# sklearn's BaseMultilayerPerceptron._fit_lbfgs and skneural._training.run_minimizer.
+# sklearn's BaseMultilayerPerceptron._fit_lbfgs and skneural's Trainer (through the
+# data source, skneural._data.InMemoryData.loss_gradient).
 W4_OBJECTIVES = {
     "sklearn": (SklearnMLPClassifier, "_loss_grad_lbfgs"),
     "skneural": (skneural.network.Network, "constrained_loss_gradient"),
