@@ -129,8 +129,9 @@ _COMMON_PARAMETERS = """\
         ``alpha (l1_ratio |W|_1 + (1 - l1_ratio)/2 ||W||^2)``; None for none.
         Biases are not penalised; the penalty is divided by the batch's
         sample-weight sum like ``alpha``'s L2 term. The L1 part gives exact zeros
-        with sgd, momentum, nesterov (a proximal step) and lbfgs (L-BFGS-B on
-        ``W = P - N``); other solvers use its subgradient.
+        with sgd, momentum, nesterov (the cumulative L1 penalty of Tsuruoka et al.
+        2009, as scikit-learn's SGDClassifier) and lbfgs (L-BFGS-B on ``W = P -
+        N``); other solvers use its subgradient.
 
     l1_ratio : float, default=0.15
         Elastic-net mixing in [0, 1]; used only with ``penalty='elasticnet'``.

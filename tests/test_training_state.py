@@ -88,7 +88,7 @@ def test_every_string_solver_and_schedule_stores_as_plain_data(digits, solver,
 def test_fitted_state_holds_only_plain_types(digits):
     X, y = digits[:2]
     model = _fit(MLPClassifier((5,), solver="sgd", learning_rate="bold_driver",
-                               max_iter=3, random_state=0), X, y)
+                               penalty="l1", max_iter=3, random_state=0), X, y)
     # scikit-learn's own LabelBinarizer encodes the classes, as in its MLP (skops
     # trusts it: it is a scikit-learn type).
     from sklearn.preprocessing import LabelBinarizer
@@ -108,7 +108,11 @@ def test_fitted_state_holds_only_plain_types(digits):
 
     check(vars(model), "model")
     assert set(model._training) == {"rng", "record", "t", "solver", "solver_class",
-                                    "schedule", "sample_order", "best_params"}
+                                    "schedule", "sample_order", "best_params",
+                                    "penalty"}
+    # The cumulative L1 penalty's state: what was owed, what each weight received.
+    assert set(model._training["penalty"]) == {"u", "q"}
+    assert model._training["penalty"]["u"] > 0
 
 
 def test_scratch_buffers_are_not_pickled(digits):
