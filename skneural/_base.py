@@ -83,6 +83,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "weight_noise": [Interval(Real, 0, None, closed="left")],
+        "stochastic_activities": ["boolean"],
         "training_dtype": [StrOptions({"float32", "float64"}), None],
     }
 
@@ -93,7 +96,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                  early_stopping, validation_fraction, beta_1, beta_2, epsilon,
                  n_iter_no_change, max_fun, scoring=None, weight_init="auto",
                  penalty="l2", l1_ratio=0.15, max_norm=None, input_noise=0.0,
-                 dropout=0.0, training_dtype=None):
+                 dropout=0.0, input_dropout=0.0, weight_noise=0.0,
+                 stochastic_activities=False, training_dtype=None):
         for name, value in list(locals().items()):
             if name not in ("self", "__class__"):
                 setattr(self, name, value)
@@ -137,7 +141,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return Network(layer_units, self.activation, loss=self._loss_name(),
                        alpha=0.0 if self.penalty is None else self.alpha,
                        l1_ratio=l1_ratio, dtype=dtype, dropout=self.dropout,
-                       input_noise=self.input_noise, max_norm=self.max_norm)
+                       input_noise=self.input_noise, max_norm=self.max_norm,
+                       input_dropout=self.input_dropout, weight_noise=self.weight_noise,
+                       stochastic_units=self.stochastic_activities)
 
     def _network_from_coefs(self):
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]

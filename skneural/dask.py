@@ -95,12 +95,12 @@ class ChunkedData:
         """``(loss, grad)`` of the full-batch objective, summed over the chunks on
         the workers; with ``constrained``, of max-norm's reparametrized objective
         (the projection and its chain rule on the client)."""
-        if network.input_noise > 0 or any(rate > 0 for rate in network.dropout):
+        if network.noise.active:
             raise ValueError(
-                "dropout and input_noise are not available with Dask arrays: each "
-                "chunk would draw its own noise, so the objective would differ from "
-                "the NumPy fit's. Use a step solver through "
-                "dask_ml.wrappers.Incremental.")
+                "dropout, input noise, weight noise and stochastic units are not "
+                "available with Dask arrays: each chunk would draw its own noise, so "
+                "the objective would differ from the NumPy fit's. Use a step solver "
+                "through dask_ml.wrappers.Incremental.")
         norms = None
         if constrained and network.max_norm is not None:
             norms = network.max_norm_project(params)
@@ -114,10 +114,7 @@ class ChunkedData:
         blocks = [self.X.to_delayed().ravel(), self.y.to_delayed().ravel()]
         blocks.append([None] * len(blocks[0]) if self.sample_weight is None
                       else self.sample_weight.to_delayed().ravel())
-        # What a worker needs to rebuild the network without its penalty.
-        spec = {"layer_sizes": network.layer_sizes, "activation": network.activations,
-                "output_activation": network.output_activation, "loss": network.loss,
-                "dtype": network.dtype}
+        spec = network.data_term_spec()  # the network without its penalty
         shipped = dask.delayed(np.array(params, dtype=network.dtype), pure=True)
         sums = dask.delayed(_chunk_sums, pure=True)
         try:
@@ -161,9 +158,7 @@ class ChunkedData:
 
     def outputs_finite(self, network, params):
         """``(finite, largest absolute input)``, computed on the workers."""
-        spec = {"layer_sizes": network.layer_sizes, "activation": network.activations,
-                "output_activation": network.output_activation, "loss": network.loss,
-                "dtype": network.dtype}
+        spec = network.data_term_spec()
         shipped = dask.delayed(np.array(params, dtype=network.dtype), pure=True)
         check = dask.delayed(_chunk_finite, pure=True)
         checks = [check(spec, shipped, X, y) for X, y in

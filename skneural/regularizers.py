@@ -1,4 +1,5 @@
-"""Regularizers: the weight penalty, max-norm, dropout and input noise, written once.
+"""Regularizers: the weight penalty, max-norm, dropout and the training noise (on the
+inputs, the weights and the activities), written once.
 
 Every function here works on arrays of any Array API namespace ``xp``
 (:mod:`skneural._backend`); the network (:mod:`skneural.network`) calls them, the
@@ -60,9 +61,9 @@ import scipy.optimize
 from ._backend import fusable, namespace
 
 __all__ = ["penalty_value", "add_penalty_gradient", "soft_threshold", "CumulativeL1",
-           "cumulative_l1",
-           "split_minimize", "max_norm_project", "max_norm_pull_back", "dropout_mask",
-           "add_input_noise"]
+           "cumulative_l1", "split_minimize", "max_norm_project", "max_norm_pull_back",
+           "dropout_mask", "add_input_noise", "weight_noise", "binary_sample",
+           "TrainingNoise"]
 
 
 def penalty_value(weights, l2, l1, xp):
@@ -270,7 +271,7 @@ def max_norm_pull_back(grad, coefs, bounds, norms, max_norm, xp):
     return grad
 
 
-# -- dropout and input noise -------------------------------------------------------
+# -- noise in training: inputs, weights, activities ---------------------------------
 #
 # Drawn on the host from the estimator's NumPy generator and moved to the arrays'
 # device, so a seed gives the same masks and noise in every namespace.
@@ -289,3 +290,87 @@ def add_input_noise(X, sigma, rng, backend, dtype):
     sparse ``X`` is densified)."""
     noise = backend.asarray(sigma * rng.standard_normal(X.shape), dtype)
     return backend.cast(backend.dense(X), dtype) + noise
+
+
+def weight_noise(coefs, sigma, rng, backend, dtype):
+    """New weight matrices: each of ``coefs`` plus Gaussian noise of standard
+    deviation ``sigma`` (one standard normal per weight, matrix by matrix,
+    row-major)."""
+    return [coef + backend.asarray(sigma * rng.standard_normal(tuple(coef.shape)),
+                                   dtype) for coef in coefs]
+
+
+def binary_sample(probabilities, rng, backend, dtype):
+    """A stochastic binary unit's output: 1 where a uniform draw is below its
+    probability (so with that probability), else 0 (a new array)."""
+    uniform = backend.asarray(rng.random(tuple(probabilities.shape)), dtype)
+    return backend.xp.astype(uniform < probabilities, probabilities.dtype)
+
+
+class TrainingNoise:
+    """The noise of a network's training forward pass (:meth:`Network.forward
+    <skneural.network.Network.forward>` with ``training=True``), none of it at
+    prediction time.
+
+    Parameters
+    ----------
+    input_noise : float
+        Standard deviation of Gaussian noise added to the inputs.
+    input_dropout : float
+        Inverted-dropout rate of the inputs.
+    dropout : list of float
+        Inverted-dropout rate of each hidden layer.
+    weight_noise : float
+        Standard deviation of Gaussian noise added to every weight matrix.
+    stochastic_units : bool
+        Hidden units feed forward binary samples of their (logistic) outputs.
+    activations : list of Activation
+        The hidden layers' activations (stochastic units need ``logistic``).
+
+    Attributes
+    ----------
+    active : bool
+        Whether anything is drawn at all.
+    """
+
+    def __init__(self, input_noise, input_dropout, dropout, weight_noise,
+                 stochastic_units, activations):
+        others = sorted({a.name for a in activations if a.name != "logistic"})
+        if stochastic_units and others:
+            raise ValueError(
+                "Stochastic binary units sample the output of logistic units; the "
+                f"hidden layers have {others}: use activation='logistic' (for every "
+                "hidden layer) with stochastic activities.")
+        self.input_noise, self.input_dropout = input_noise, input_dropout
+        self.dropout, self.weight_noise = dropout, weight_noise
+        self.stochastic_units = stochastic_units
+        self.active = bool(input_noise > 0 or input_dropout > 0 or weight_noise > 0
+                           or stochastic_units or any(rate > 0 for rate in dropout))
+
+    def inputs(self, X, rng, backend, dtype):
+        """``X`` with the input noise, then the input dropout (a new array when
+        either is on; sparse ``X`` is densified then)."""
+        if self.input_noise > 0:
+            X = add_input_noise(X, self.input_noise, rng, backend, dtype)
+        if self.input_dropout > 0:
+            mask = dropout_mask(tuple(X.shape), self.input_dropout, rng, backend, dtype)
+            X = backend.cast(backend.dense(X), dtype) * mask
+        return X
+
+    def weights(self, coefs, rng, backend, dtype):
+        """Noisy copies of the weight matrices, or None without weight noise."""
+        if self.weight_noise == 0:
+            return None
+        return weight_noise(coefs, self.weight_noise, rng, backend, dtype)
+
+    def hidden(self, i, out, rng, backend, dtype):
+        """``(fed, mask)``: what hidden layer ``i``'s output ``out`` feeds forward
+        (its binary samples with stochastic units, then thinned by its dropout
+        mask) and the mask (None without dropout)."""
+        fed, mask = out, None
+        if self.stochastic_units:
+            fed = binary_sample(out, rng, backend, dtype)
+        if self.dropout[i] > 0:
+            mask = dropout_mask(tuple(out.shape), self.dropout[i], rng, backend, dtype)
+            fed = fed * mask
+        return fed, mask
