@@ -35,13 +35,16 @@ from ._backend import (
 )
 from ._registry import RegistryOptions
 from ._training import Trainer, TrainingState
-from ._validation import check_validation_set, combine_weights, make_validation, split
+from ._validation import (
+    check_validation_set,
+    combine_weights,
+    make_validation,
+    split,
+    warn_about_settings,
+)
 from .callbacks import CallbackSupportMixin, FitTasks
 from .network import Network
 from .optim.schedules import make_schedule
-
-# Inputs beyond this (in absolute value) get a warning that they need scaling.
-INPUT_SCALE_LIMIT = 1e6
 
 
 class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
@@ -134,16 +137,20 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     # -- building blocks ---------------------------------------------------------------
 
     def _make_network(self, layer_units, dtype):
+        return Network(layer_units, **self._network_options(dtype))
+
+    def _network_options(self, dtype):
+        """The :class:`~skneural.network.Network` arguments of this estimator."""
         # scikit-learn's linear-model convention: "l2" is alpha/2 ||W||^2 (its MLP's
         # penalty), "l1" alpha |W|_1, "elasticnet" mixes them with l1_ratio.
         l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(
             self.penalty, 0.0)
-        return Network(layer_units, self.activation, loss=self._loss_name(),
-                       alpha=0.0 if self.penalty is None else self.alpha,
-                       l1_ratio=l1_ratio, dtype=dtype, dropout=self.dropout,
-                       input_noise=self.input_noise, max_norm=self.max_norm,
-                       input_dropout=self.input_dropout, weight_noise=self.weight_noise,
-                       stochastic_units=self.stochastic_activities)
+        return dict(activation=self.activation, loss=self._loss_name(),
+                    alpha=0.0 if self.penalty is None else self.alpha,
+                    l1_ratio=l1_ratio, dtype=dtype, dropout=self.dropout,
+                    input_noise=self.input_noise, max_norm=self.max_norm,
+                    input_dropout=self.input_dropout, weight_noise=self.weight_noise,
+                    stochastic_units=self.stochastic_activities)
 
     def _network_from_coefs(self):
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
@@ -196,14 +203,17 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         validation = (None if given_validation is None
                       else make_validation(self, network, *given_validation))
         if not incremental:
-            self._warn_about(data, validation)
+            warn_about_settings(self, data, validation)
         tasks = FitTasks(
             self, max_subtasks=1 if incremental else self.max_iter + solver.minimizes,
             X=X, y=lambda: self._decode_targets(y),
             metadata=None if sample_weight is None else {"sample_weight": sample_weight})
         name = "iteration" if solver.minimizes else "epoch"
         trainer = Trainer(
-            network, solver, self._schedule(solver), batch_size=self._batch_size(X),
+            network, solver, make_schedule(
+                self.learning_rate, power_t=self.power_t, tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change, solver=solver),
+            batch_size=self._batch_size(X),
             shuffle=self.shuffle, max_iter=self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, early_stopping=self.early_stopping,
             verbose=self.verbose, convergence_warning=ConvergenceWarning,
@@ -217,22 +227,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 "Solver produced non-finite parameter weights. The input data may "
                 "contain large values and need to be preprocessed.")
         return self
-
-    def _warn_about(self, data, validation):
-        """Settings that would do nothing, and inputs that need scaling."""
-        if self.scoring is not None and validation is None:
-            warnings.warn(
-                f"scoring={self.scoring!r} has no effect: there are no validation data "
-                "to score. Set early_stopping=True (it holds out validation_fraction "
-                "of the data; not with 'lbfgs' or 'cg') or pass fit's X_val / y_val.",
-                UserWarning, stacklevel=5)
-        scale = data.input_scale()
-        if scale > INPUT_SCALE_LIMIT:
-            warnings.warn(
-                f"X has values up to {scale:.3g} in absolute value: neural networks "
-                "train on inputs of order 1, and these can overflow or diverge. Scale "
-                "them first, e.g. with sklearn.preprocessing.StandardScaler in a "
-                "Pipeline.", UserWarning, stacklevel=5)
 
     def _training_data(self, X, y, sample_weight, incremental, first_pass):
         """Validated X, the 2-D encoded y and the sample weights (times the class
@@ -286,16 +280,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self.coefs_, self.intercepts_ = (list(v) for v in network.unpack(params))
         return network, params, state
 
-    def _schedule(self, solver):
-        # A schedule the solver does not declare is the constant one: as in
-        # scikit-learn, "invscaling" and "adaptive" apply to SGD only.
-        name = self.learning_rate
-        if solver.minimizes or (solver.has_learning_rate
-                                and name not in solver.learning_rate_schedules):
-            name = "constant"  # minimizers ignore the schedules, as scikit-learn's
-        return make_schedule(name, power_t=self.power_t, tol=self.tol,
-                             n_iter_no_change=self.n_iter_no_change)
-
     def _batch_size(self, X):
         if self.batch_size == "auto":
             return min(200, X.shape[0])
@@ -340,15 +324,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return score(X, y, sample_weight=sample_weight)
 
     def _check_solver(self):
-        try:
-            solver = _optim.from_estimator_params(self.solver, self.get_params(False))
-        except (ValueError, TypeError):
-            return True  # an invalid solver is reported by fit's parameter validation
-        if solver.minimizes:
-            raise AttributeError(
-                "partial_fit is only available for stochastic optimizers. "
-                f"{self.solver} is not stochastic.")
-        return True
+        return _optim.check_partial_fit(self.solver, self.get_params(False))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

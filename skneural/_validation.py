@@ -6,6 +6,8 @@ Estimator-side helpers (they read the estimator's parameters and encoders); the
 trainer only ever calls the resulting :class:`Validation`.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.metrics import check_scoring
@@ -22,7 +24,11 @@ from ._backend import Backend, namespace, prediction_input, to_host
 
 __all__ = ["check_validation_set", "combine_weights", "split", "make_validation",
            "Validation", "accuracy_of_raw", "r2_of_raw", "negated_loss",
-           "check_class_weight_keys", "check_class_weights", "check_label_types"]
+           "check_class_weight_keys", "check_class_weights", "check_label_types",
+           "warn_about_settings", "INPUT_SCALE_LIMIT"]
+
+# Inputs beyond this (in absolute value) get a warning that they need scaling.
+INPUT_SCALE_LIMIT = 1e6
 
 
 class Validation:
@@ -252,3 +258,21 @@ def _scorer_arrays(X_val, y_val_labels, sw_val):
     if sw_val is not None:
         sw_val = backend.asarray(sw_val)
     return y_val_labels, sw_val
+
+
+def warn_about_settings(estimator, data, validation):
+    """Warn about settings that would do nothing, and inputs that need scaling (from
+    the estimator's ``_fit``: the warnings point at the user's ``fit`` call)."""
+    if estimator.scoring is not None and validation is None:
+        warnings.warn(
+            f"scoring={estimator.scoring!r} has no effect: there are no validation "
+            "data to score. Set early_stopping=True (it holds out validation_fraction "
+            "of the data; not with 'lbfgs' or 'cg') or pass fit's X_val / y_val.",
+            UserWarning, stacklevel=5)
+    scale = data.input_scale()
+    if scale > INPUT_SCALE_LIMIT:
+        warnings.warn(
+            f"X has values up to {scale:.3g} in absolute value: neural networks "
+            "train on inputs of order 1, and these can overflow or diverge. Scale "
+            "them first, e.g. with sklearn.preprocessing.StandardScaler in a "
+            "Pipeline.", UserWarning, stacklevel=5)

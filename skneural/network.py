@@ -146,15 +146,7 @@ class Network:
                 f"unit each, got {self.layer_sizes}."
             )
         n_hidden = len(self.layer_sizes) - 2
-        if isinstance(activation, (list, tuple)):
-            if len(activation) != n_hidden:
-                raise ValueError(
-                    f"Got {len(activation)} activations for {n_hidden} hidden layers; "
-                    "give one activation, or one per hidden layer."
-                )
-            self.activations = [_activations.get(a) for a in activation]
-        else:
-            self.activations = [_activations.get(activation)] * n_hidden
+        self.activations = _hidden_activations(activation, n_hidden)
         self.output_activation = _activations.get(output_activation)
         self.loss = _losses.get(loss)
         self.alpha = float(alpha)
@@ -531,6 +523,18 @@ def _bias_activation(out, bias, activation, xp):
 def _activation_backward(delta, output, preactivation, activation, xp):
     """``delta`` times the activation's derivative; one compiled pass for relu."""
     return activation.derivative(output, delta, preactivation, xp)
+
+
+def _hidden_activations(activation, n_hidden):
+    """One :class:`~skneural.activations.Activation` per hidden layer."""
+    if not isinstance(activation, (list, tuple)):
+        return [_activations.get(activation)] * n_hidden
+    if len(activation) != n_hidden:
+        raise ValueError(
+            f"Got {len(activation)} activations for {n_hidden} hidden layers; give "
+            "one activation, or one per hidden layer."
+        )
+    return [_activations.get(a) for a in activation]
 
 
 def _checked(value, name, condition):

@@ -176,6 +176,20 @@ def from_estimator_params(solver, estimator_params):
     return solver
 
 
+def check_partial_fit(solver, estimator_params):
+    """True if an estimator's ``solver`` trains step by step, so that it has
+    ``partial_fit``; AttributeError for a minimizer. An invalid ``solver`` counts as
+    True: ``fit``'s parameter validation reports it."""
+    try:
+        solver_object = from_estimator_params(solver, estimator_params)
+    except (ValueError, TypeError):
+        return True
+    if solver_object.minimizes:
+        raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                             f"{solver} is not stochastic.")
+    return True
+
+
 def get(solver, **estimator_params):
     """Shorthand for :func:`from_estimator_params` with keyword arguments."""
     return from_estimator_params(solver, estimator_params)
