@@ -67,7 +67,8 @@ html_sidebars = {"index": [], "getting_started": []}
 # The quick examples run in every build; the slow ones (minutes each) only in the
 # full build.
 SLOW_EXAMPLES = ("plot_solver_comparison", "plot_regularization",
-                 "plot_fashion_mnist_challenge", "plot_hyperparameter_search")
+                 "plot_fashion_mnist_challenge", "plot_hyperparameter_search",
+                 "plot_autoencoder")
 FAST = os.environ.get("SKNEURAL_DOCS_FAST", "0") not in ("", "0")
 if FAST:
     _pattern = r"/(?!(%s)\.py)(plot_|quickstart)" % "|".join(SLOW_EXAMPLES)
