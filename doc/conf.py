@@ -115,6 +115,10 @@ SKLEARN_LABELS = {
     "metadata_routing": "metadata_routing.html",
     "accuracy_score": "modules/model_evaluation.html#accuracy-score",
     "r2_score": "modules/model_evaluation.html#r2-score",
+    # set_output, inherited by the transformers (MLPAutoencoder).
+    "df_output_transform": "modules/df_output_transform.html",
+    "sphx_glr_auto_examples_miscellaneous_plot_set_output.py":
+        "auto_examples/miscellaneous/plot_set_output.html",
 }
 SKLEARN_TERMS = {"fit", "meta-estimator", "partial_fit", "warm_start", "random_state",
                  "n_jobs", "predict", "estimator", "Glossary"}

@@ -297,7 +297,8 @@ class MLPAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         Returns
         -------
-        X_reconstructed : array of shape (n_samples, n_features_in_)
+        X_reconstructed : array of shape (n_samples, n_features)
+            The reconstruction, with ``n_features_in_`` columns.
         """
         check_is_fitted(self)
         return self._prediction(self._inverse_transform, X, self.n_features_in_,
