@@ -105,8 +105,7 @@ class MLPAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     >>> from sklearn.datasets import load_digits
     >>> from skneural import MLPAutoencoder
     >>> X = load_digits().data / 16
-    >>> autoencoder = MLPAutoencoder((32, 8), solver="lbfgs", max_iter=200,
-    ...                              random_state=0).fit(X)
+    >>> autoencoder = MLPAutoencoder((32, 8), max_iter=50, random_state=0).fit(X)
     >>> autoencoder.transform(X[:2]).shape
     (2, 8)
     >>> autoencoder.inverse_transform(autoencoder.transform(X[:2])).shape
