@@ -82,8 +82,8 @@ html_theme_options = {
 # The API pages have no navigation column: the API reference lists every page.
 html_sidebars = {"index": [], "getting_started": [], "generated/*": []}
 
-# The quick examples run in every build; the slow ones (minutes each) only in the
-# full build.
+# The quick examples run in every build; the slow ones (minutes each, listed in
+# _sphinxext/example_checks.py) only in the full build.
 FAST = os.environ.get("SKNEURAL_DOCS_FAST", "0") not in ("", "0")
 if FAST:
     _pattern = r"/(?!(%s)\.py)(plot_|quickstart)" % "|".join(SLOW_EXAMPLES)
@@ -131,6 +131,10 @@ SKLEARN_LABELS = {
     "metadata_routing": "metadata_routing.html",
     "accuracy_score": "modules/model_evaluation.html#accuracy-score",
     "r2_score": "modules/model_evaluation.html#r2-score",
+    # set_output, inherited by the transformers (MLPAutoencoder).
+    "df_output_transform": "modules/df_output_transform.html",
+    "sphx_glr_auto_examples_miscellaneous_plot_set_output.py":
+        "auto_examples/miscellaneous/plot_set_output.html",
 }
 SKLEARN_TERMS = {"fit", "meta-estimator", "partial_fit", "warm_start", "random_state",
                  "n_jobs", "predict", "estimator", "Glossary"}

@@ -242,3 +242,89 @@ for position, value in zip(positions, final.values()):
 
 if "--save" in sys.argv:
     fig.savefig(sys.argv[sys.argv.index("--save") + 1])
+
+# %%
+# 6. Bayesian optimization
+# ------------------------
+#
+# Randomized search draws every setting blindly. Bayesian optimization uses the
+# scores seen so far to choose the next setting to try. Optuna's default sampler,
+# TPE (the tree-structured Parzen estimator of Bergstra et al., 2011), models the
+# settings of the best-scoring trials and of the others, and proposes settings
+# that are likely under the first and unlikely under the second. Here it gets the
+# randomized search's budget: 20 settings from the same space, each scored by the
+# same 3-fold cross-validation of the same pipeline. (Optuna is an optional
+# dependency of the examples: ``pip install optuna``, or the ``docs`` extra.)
+
+import contextlib
+
+import optuna
+
+# The sizes of the randomized search, by name (Optuna's choices are plain values).
+SIZES = {"16": (16,), "32": (32,), "64": (64,), "32-32": (32, 32)}
+
+
+def settings_of(params):
+    """Pipeline settings from Optuna's parameters."""
+    return {**params, "hidden_layer_sizes": SIZES[params["hidden_layer_sizes"]]}
+
+
+def objective(trial):
+    """3-fold accuracy of the pipeline with the trial's settings."""
+    params = {
+        "hidden_layer_sizes": trial.suggest_categorical("hidden_layer_sizes",
+                                                        list(SIZES)),
+        "alpha": trial.suggest_float("alpha", 1e-5, 10, log=True),
+        "learning_rate_init": trial.suggest_float("learning_rate_init", 1e-4, 1e-1,
+                                                  log=True)}
+    return cross_val_score(model(**settings_of(params)), X_rest, y_rest, cv=3).mean()
+
+
+@contextlib.contextmanager
+def quiet_optuna():
+    """Optuna without its one log line per trial, its verbosity restored after."""
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+
+
+with quiet_optuna(), warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)  # 100 epochs are intended
+    study = optuna.create_study(direction="maximize",
+                                sampler=optuna.samplers.TPESampler(seed=0))
+    study.optimize(objective, n_trials=20)
+    tpe_best = model(**settings_of(study.best_params)).fit(X_rest, y_rest)
+random_scores = random_search.cv_results_["mean_test_score"]
+tpe_scores = np.array([trial.value for trial in study.trials])
+print(f"\nTPE (Optuna): best 3-fold accuracy {study.best_value:.3f} with")
+print("  " + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                      for k, v in study.best_params.items()))
+print(f"  test accuracy of the refitted best model {tpe_best.score(X_test, y_test):.3f}")
+print("3-fold accuracy of settings 11 to 20 (TPE's informed ones):")
+for name, scores in [("randomized", random_scores), ("TPE", tpe_scores)]:
+    print(f"  {name:<10} " + " ".join(f"{score:.2f}" for score in scores[10:]))
+
+# %%
+# The first ten TPE trials are random (its ``n_startup_trials``); the next ten are
+# chosen from what they showed. On this budget the two searches end level: TPE's
+# best setting scores 0.973 in 3-fold accuracy against the randomized search's
+# 0.974. Among settings 11 to 20, TPE's informed trials score from 0.90 up, while
+# one random draw lands at 0.37; otherwise the random draws score as well, because
+# on digits most of this space trains well. Bayesian
+# optimization pays with larger spaces and costlier trials, where a wasted trial
+# costs a training run and good regions are small.
+
+fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+trials = np.arange(1, 21)
+ax.plot(trials, random_scores, "o", color="C0", alpha=0.6)
+ax.plot(trials, np.maximum.accumulate(random_scores), color="C0",
+        label="randomized search")
+ax.plot(trials, tpe_scores, "s", color="C1", alpha=0.6)
+ax.plot(trials, np.maximum.accumulate(tpe_scores), color="C1", label="TPE (Optuna)")
+ax.axvline(10.5, color="0.6", linestyle=":", label="TPE's random start ends")
+ax.set(xlabel="setting tried", ylabel="3-fold accuracy (line: best so far)",
+       ylim=(0.5, 1.0), title="The same budget, blind and informed")
+ax.legend(loc="lower right")

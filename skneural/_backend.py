@@ -555,9 +555,10 @@ def to_namespace(estimator, xp, device=None):
     training = getattr(estimator, "_training", None)
     if training is not None:
         training = dict(training)
-        if training.get("solver"):
-            training["solver"] = {k: move(v) if hasattr(v, "shape") else v
-                                  for k, v in training["solver"].items()}
+        for key in ("solver", "penalty"):  # the solver's and the L1 penalty's state
+            if training.get(key):
+                training[key] = {k: move(v) if hasattr(v, "shape") else v
+                                 for k, v in training[key].items()}
         training["best_params"] = move(training.get("best_params"))
         estimator._training = training
     return estimator

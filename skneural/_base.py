@@ -88,6 +88,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "weight_noise": [Interval(Real, 0, None, closed="left")],
+        "stochastic_activities": ["boolean"],
         "training_dtype": [StrOptions({"float32", "float64"}), None],
     }
 
@@ -98,7 +101,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                  early_stopping, validation_fraction, beta_1, beta_2, epsilon,
                  n_iter_no_change, max_fun, scoring=None, weight_init="auto",
                  penalty="l2", l1_ratio=0.15, max_norm=None, input_noise=0.0,
-                 dropout=0.0, training_dtype=None):
+                 dropout=0.0, input_dropout=0.0, weight_noise=0.0,
+                 stochastic_activities=False, training_dtype=None):
         for name, value in list(locals().items()):
             if name not in ("self", "__class__"):
                 setattr(self, name, value)
@@ -139,18 +143,23 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     # -- building blocks ---------------------------------------------------------------
 
     def _make_network(self, layer_units, dtype):
+        options = self._network_options(dtype)
+        # The last call's network, when it was built from the same settings.
+        return _cache.network(self, (layer_units, *options.values()),
+                              lambda: Network(layer_units, **options))
+
+    def _network_options(self, dtype):
+        """The :class:`~skneural.network.Network` arguments of this estimator."""
         # scikit-learn's linear-model convention: "l2" is alpha/2 ||W||^2 (its MLP's
         # penalty), "l1" alpha |W|_1, "elasticnet" mixes them with l1_ratio.
         l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(
             self.penalty, 0.0)
-        settings = dict(loss=self._loss_name(),
-                        alpha=0.0 if self.penalty is None else self.alpha,
-                        l1_ratio=l1_ratio, dtype=dtype, dropout=self.dropout,
-                        input_noise=self.input_noise, max_norm=self.max_norm)
-        # The last call's network, when it was built from the same settings.
-        return _cache.network(
-            self, (layer_units, self.activation, *settings.values()),
-            lambda: Network(layer_units, self.activation, **settings))
+        return dict(activation=self.activation, loss=self._loss_name(),
+                    alpha=0.0 if self.penalty is None else self.alpha,
+                    l1_ratio=l1_ratio, dtype=dtype, dropout=self.dropout,
+                    input_noise=self.input_noise, max_norm=self.max_norm,
+                    input_dropout=self.input_dropout, weight_noise=self.weight_noise,
+                    stochastic_units=self.stochastic_activities)
 
     def _network_from_coefs(self):
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
@@ -189,7 +198,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             metadata=None if sample_weight is None else {"sample_weight": sample_weight})
         name = "iteration" if solver.minimizes else "epoch"
         trainer = Trainer(
-            network, solver, self._schedule(solver), batch_size=self._batch_size(X),
+            network, solver, make_schedule(
+                self.learning_rate, power_t=self.power_t, tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change, solver=solver),
+            batch_size=self._batch_size(X),
             shuffle=self.shuffle, max_iter=self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, early_stopping=self.early_stopping,
             verbose=self.verbose, convergence_warning=ConvergenceWarning,
@@ -261,16 +273,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         _cache.remember_parameters(self, network, params, self.coefs_, self.intercepts_)
         return network, params, state
 
-    def _schedule(self, solver):
-        # A schedule the solver does not declare is the constant one: as in
-        # scikit-learn, "invscaling" and "adaptive" apply to SGD only.
-        name = self.learning_rate
-        if solver.minimizes or (solver.has_learning_rate
-                                and name not in solver.learning_rate_schedules):
-            name = "constant"  # minimizers ignore the schedules, as scikit-learn's
-        return make_schedule(name, power_t=self.power_t, tol=self.tol,
-                             n_iter_no_change=self.n_iter_no_change)
-
     def _batch_size(self, X):
         if self.batch_size == "auto":
             return min(200, X.shape[0])
@@ -310,16 +312,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return method(X)
 
     def _check_solver(self):
-        try:
-            minimizes = _cache.minimizes(self.solver, lambda: _optim.from_estimator_params(
-                self.solver, self.get_params(False)).minimizes)
-        except (ValueError, TypeError, KeyError):
-            return True  # an invalid solver is reported by fit's parameter validation
-        if minimizes:
-            raise AttributeError(
-                "partial_fit is only available for stochastic optimizers. "
-                f"{self.solver} is not stochastic.")
-        return True
+        return _optim.check_partial_fit(self.solver, lambda: self.get_params(False))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,7 +16,7 @@ identity of the weight arrays the estimator holds (a user who assigns new
 
 import weakref
 
-__all__ = ["network", "parameters", "remember_parameters", "param_names", "minimizes"]
+__all__ = ["network", "parameters", "remember_parameters", "param_names"]
 
 _NETWORKS = weakref.WeakKeyDictionary()
 _PARAMETERS = weakref.WeakKeyDictionary()
@@ -69,22 +69,6 @@ def remember_parameters(estimator, network, buffer, coefs, intercepts):
     """Remember that ``coefs`` / ``intercepts`` (as the estimator now holds them)
     are views of ``buffer``."""
     _PARAMETERS[estimator] = (buffer, network, list(coefs), list(intercepts))
-
-
-_MINIMIZES = {}
-
-
-def minimizes(solver, compute):
-    """Whether the estimator's ``solver`` (a name or an object) runs the whole
-    optimization itself: ``partial_fit`` asks on every call. Known per registered
-    factory (a name re-registered gets its own answer) and per solver class."""
-    from .optim import SOLVERS
-
-    key = SOLVERS.get(solver) if isinstance(solver, str) else type(solver)
-    answer = _MINIMIZES.get(key)
-    if answer is None:
-        answer = _MINIMIZES[key] = bool(compute())
-    return answer
 
 
 def param_names(cls, compute):

@@ -23,10 +23,11 @@ import numpy as np
 from sklearn.utils.validation import _check_sample_weight, validate_data
 from sklearn.utils.validation import column_or_1d as _column_or_1d
 
-from ._backend import Backend, all_finite, to_host
+from ._backend import Backend, all_finite, namespace, to_host
 
 __all__ = ["source", "is_chunked", "Batch", "InMemoryData", "validate", "place",
-           "check_sample_weight", "map_rows", "unique", "minimum"]
+           "check_sample_weight", "map_rows", "unique", "minimum", "value_range",
+           "mean"]
 
 
 def is_chunked(X):
@@ -135,6 +136,23 @@ def minimum(y):
     if is_chunked(y):
         return chunked_source().minimum(y)
     return float(to_host(y).min())
+
+
+def value_range(X):
+    """``(smallest, largest)`` value of ``X`` as floats, computed where ``X`` lives
+    (its device; Dask: on the cluster)."""
+    if is_chunked(X):
+        return chunked_source().value_range(X)
+    xp = namespace(X)
+    return float(xp.min(X)), float(xp.max(X))
+
+
+def mean(values, sample_weight=None):
+    """The (sample-weighted) mean of 1-D ``values`` as a float (Dask: computed on
+    the cluster)."""
+    if is_chunked(values):
+        return chunked_source().mean(values, sample_weight)
+    return float(np.average(to_host(values), weights=to_host(sample_weight)))
 
 
 @dataclass

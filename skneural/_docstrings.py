@@ -129,8 +129,9 @@ _COMMON_PARAMETERS = """\
         ``alpha (l1_ratio |W|_1 + (1 - l1_ratio)/2 ||W||^2)``; None for none.
         Biases are not penalised; the penalty is divided by the batch's
         sample-weight sum like ``alpha``'s L2 term. The L1 part gives exact zeros
-        with sgd, momentum, nesterov (a proximal step) and lbfgs (L-BFGS-B on
-        ``W = P - N``); other solvers use its subgradient.
+        with sgd, momentum, nesterov (the cumulative L1 penalty of Tsuruoka et al.
+        2009, as scikit-learn's SGDClassifier) and lbfgs (L-BFGS-B on ``W = P -
+        N``); other solvers use its subgradient.
 
     l1_ratio : float, default=0.15
         Elastic-net mixing in [0, 1]; used only with ``penalty='elasticnet'``.
@@ -150,11 +151,29 @@ _COMMON_PARAMETERS = """\
         Dropout rate in [0, 1) of all hidden layers, or one per hidden layer.
         Inverted dropout: during training each hidden unit is dropped with this
         probability and the others are scaled by ``1 / (1 - rate)``; predictions
-        use the whole network, deterministically. The masks and the input noise
-        come from ``random_state``, and nothing is drawn when the rates are 0, so
-        the defaults reproduce scikit-learn. With full-batch solvers ('lbfgs')
-        every loss evaluation draws anew, which makes the objective noisy for the
-        line search: prefer a stochastic solver with dropout or input noise.
+        use the whole network, deterministically. The masks and all the training
+        noise below come from ``random_state``, and nothing is drawn while they are
+        off, so the defaults reproduce scikit-learn. With full-batch solvers
+        ('lbfgs') every loss evaluation draws anew, which makes the objective noisy
+        for the line search: prefer a stochastic solver with training noise.
+
+    input_dropout : float, default=0.0
+        Inverted dropout of the inputs during training: each input is zeroed with
+        this probability and the others scaled by ``1 / (1 - rate)`` (Srivastava
+        et al. 2014 use 0.2 on MNIST; the corruption of a denoising autoencoder).
+
+    weight_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to every weight matrix (not the
+        biases) for each training batch; the backward pass uses the same noisy
+        weights, and the gradient of the loss at them updates the weights (Graves,
+        2011, with a fixed standard deviation). Off at prediction time.
+
+    stochastic_activities : bool, default=False
+        Noise in the activities (Hinton's course, lecture 9): during training each
+        logistic hidden unit feeds forward 1 with probability its output ``p``,
+        else 0, and backpropagation uses the ordinary derivative ``p (1 - p)``.
+        Slower to train and worse on the training data, often better on test
+        data; predictions use ``p`` itself. Needs ``activation='logistic'``.
 
     training_dtype : {'float32', 'float64'} or None, default=None
         Floating-point type of the weights and of training. None keeps the input's

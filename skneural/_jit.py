@@ -17,7 +17,7 @@ import os
 import numpy as np
 
 __all__ = ["ENABLED", "usable", "adam_update", "sgd_update", "penalize_divide",
-           "bias_activation", "activation_backward", "log_loss"]
+           "bias_activation", "activation_backward", "log_loss", "cumulative_l1"]
 
 ENABLED = False
 if os.environ.get("SKNEURAL_JIT", "1").strip().lower() not in ("0", "false", "no",
@@ -77,6 +77,19 @@ if ENABLED:
             grad[i] = (grad[i] + scale * params[i]) / divisor
         for i in range(n_coefs, grad.shape[0]):
             grad[i] = grad[i] / divisor
+
+    @_jit
+    def _cumulative_l1(params, q, u, zero):
+        for i in range(q.shape[0]):
+            w = params[i]
+            if w > zero:
+                new = max(zero, w - (u + q[i]))
+            elif w < zero:
+                new = min(zero, w + (u - q[i]))
+            else:
+                continue
+            q[i] += new - w
+            params[i] = new
 
     @_jit
     def _bias_relu(out, bias):
@@ -166,6 +179,14 @@ def penalize_divide(grad, params, n_coefs, l2, weight_sum, xp):
     c = grad.dtype.type
     _penalize_divide(grad, params, n_coefs, c(l2), c(weight_sum))
     return grad
+
+
+def cumulative_l1(params, q, n_coefs, u, xp):
+    """The cumulative L1 penalty's clipping of ``params[:n_coefs]`` and ``q``, in
+    place (:func:`skneural.regularizers.cumulative_l1`)."""
+    c = params.dtype.type
+    _cumulative_l1(params, q, c(u), c(0))
+    return params
 
 
 def bias_activation(out, bias, activation, xp):

@@ -93,7 +93,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, scoring=None, weight_init="auto",
                  penalty="l2", l1_ratio=0.15, max_norm=None, input_noise=0.0,
-                 dropout=0.0, class_weight=None, training_dtype=None):
+                 dropout=0.0, input_dropout=0.0, weight_noise=0.0,
+                 stochastic_activities=False, class_weight=None, training_dtype=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -106,7 +107,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             scoring=scoring,
             weight_init=weight_init, penalty=penalty, l1_ratio=l1_ratio,
             max_norm=max_norm, input_noise=input_noise, dropout=dropout,
-            training_dtype=training_dtype,
+            input_dropout=input_dropout, weight_noise=weight_noise,
+            stochastic_activities=stochastic_activities, training_dtype=training_dtype,
         )
         self.class_weight = class_weight
 
@@ -467,7 +469,8 @@ default='squared_error'
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  scoring=None, weight_init="auto", penalty="l2", l1_ratio=0.15,
-                 max_norm=None, input_noise=0.0, dropout=0.0, training_dtype=None):
+                 max_norm=None, input_noise=0.0, dropout=0.0, input_dropout=0.0,
+                 weight_noise=0.0, stochastic_activities=False, training_dtype=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -480,7 +483,8 @@ default='squared_error'
             scoring=scoring,
             weight_init=weight_init, penalty=penalty, l1_ratio=l1_ratio,
             max_norm=max_norm, input_noise=input_noise, dropout=dropout,
-            training_dtype=training_dtype,
+            input_dropout=input_dropout, weight_noise=weight_noise,
+            stochastic_activities=stochastic_activities, training_dtype=training_dtype,
         )
         self.loss = loss
 

@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 
 from ._backend import all_finite, blas_threads_for, to_host
 from .optim.schedules import Schedule
-from .regularizers import ProximalL1, split_minimize
+from .regularizers import CumulativeL1, split_minimize
 
 __all__ = ["Record", "TrainingState", "Trainer"]
 
@@ -77,6 +77,9 @@ class TrainingState:
         The shuffle order, composed with a fresh permutation each epoch.
     best_params : array or None
         The weights of the best epoch (early stopping).
+    penalty : dict or None
+        The cumulative L1 penalty's state (:class:`~skneural.regularizers.
+        CumulativeL1`) of step solvers with an L1 penalty.
     """
 
     rng: np.random.RandomState
@@ -87,6 +90,7 @@ class TrainingState:
     schedule: dict | None = None
     sample_order: np.ndarray | None = None
     best_params: object = None
+    penalty: dict | None = None
 
     @classmethod
     def start(cls, random_state, early_stopping):
@@ -172,7 +176,7 @@ class Trainer:
         self.base_rate = (float(solver.learning_rate_init) if solver.has_learning_rate
                           else None)
         l1 = network.alpha * network.l1_ratio > 0
-        self.proximal = (ProximalL1(network) if l1 and solver.proximal_l1
+        self.proximal = (CumulativeL1(network) if l1 and solver.proximal_l1
                          and self.base_rate is not None and not self.minimizes else None)
         self.split_l1 = l1 and self.minimizes and solver.supports_bounds
         # The gradient leaves L1 out where the proximal step or the split handles it.
@@ -233,6 +237,10 @@ class Trainer:
                 or state.solver_class != solver_class
                 or _state_size(state.solver) not in (None, params.shape[0])):
             state.solver, state.solver_class = self.solver.init(params), solver_class
+        if self.proximal is not None and (
+                not incremental or state.penalty is None
+                or state.penalty["q"].shape[0] != self.network.n_coefs):
+            state.penalty = self.proximal.init(params)
         schedule = self.schedule
         if (not incremental or state.schedule is None
                 or state.schedule.get("name") != schedule.name):
@@ -284,7 +292,6 @@ class Trainer:
     def _epoch(self, state, params, data, batch_size):
         """One pass over the data; returns the batch-size-weighted mean batch loss."""
         network, solver, rng = self.network, self.solver, state.rng
-        xp = data.backend.xp
         n_samples = data.n_samples
         if self.shuffle:
             # sklearn.utils.shuffle(sample_idx): compose with a fresh permutation.
@@ -310,7 +317,8 @@ class Trainer:
                 state.solver, batch_loss = solver.step(params, grad_fn, state.solver,
                                                        learning_rate)
                 if self.proximal is not None:
-                    self.proximal(params, learning_rate, batch.weight_sum, xp)
+                    self.proximal(params, state.penalty, learning_rate,
+                                  batch.weight_sum)
                 network.constrain(params)
                 # Batch losses stay on the device; it is read once per epoch.
                 total = total + batch_loss * batch.size

@@ -26,7 +26,7 @@ from ._backend import Backend, namespace, prediction_input, to_host
 __all__ = ["check_validation_set", "combine_weights", "split", "make_validation",
            "Validation", "accuracy_of_raw", "r2_of_raw", "negated_loss",
            "check_class_weight_keys", "check_class_weights", "check_label_types",
-           "plain_input", "warn_about_settings", "layer_units"]
+           "plain_input", "warn_about_settings", "layer_units", "INPUT_SCALE_LIMIT"]
 
 
 class Validation:

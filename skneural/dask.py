@@ -95,12 +95,12 @@ class ChunkedData:
         """``(loss, grad)`` of the full-batch objective, summed over the chunks on
         the workers; with ``constrained``, of max-norm's reparametrized objective
         (the projection and its chain rule on the client)."""
-        if network.input_noise > 0 or any(rate > 0 for rate in network.dropout):
+        if network.noise.active:
             raise ValueError(
-                "dropout and input_noise are not available with Dask arrays: each "
-                "chunk would draw its own noise, so the objective would differ from "
-                "the NumPy fit's. Use a step solver through "
-                "dask_ml.wrappers.Incremental.")
+                "dropout, input noise, weight noise and stochastic units are not "
+                "available with Dask arrays: each chunk would draw its own noise, so "
+                "the objective would differ from the NumPy fit's. Use a step solver "
+                "through dask_ml.wrappers.Incremental.")
         norms = None
         if constrained and network.max_norm is not None:
             norms = network.max_norm_project(params)
@@ -114,10 +114,7 @@ class ChunkedData:
         blocks = [self.X.to_delayed().ravel(), self.y.to_delayed().ravel()]
         blocks.append([None] * len(blocks[0]) if self.sample_weight is None
                       else self.sample_weight.to_delayed().ravel())
-        # What a worker needs to rebuild the network without its penalty.
-        spec = {"layer_sizes": network.layer_sizes, "activation": network.activations,
-                "output_activation": network.output_activation, "loss": network.loss,
-                "dtype": network.dtype}
+        spec = network.data_term_spec()  # the network without its penalty
         shipped = dask.delayed(np.array(params, dtype=network.dtype), pure=True)
         sums = dask.delayed(_chunk_sums, pure=True)
         try:
@@ -161,9 +158,7 @@ class ChunkedData:
 
     def outputs_finite(self, network, params):
         """``(finite, largest absolute input)``, computed on the workers."""
-        spec = {"layer_sizes": network.layer_sizes, "activation": network.activations,
-                "output_activation": network.output_activation, "loss": network.loss,
-                "dtype": network.dtype}
+        spec = network.data_term_spec()
         shipped = dask.delayed(np.array(params, dtype=network.dtype), pure=True)
         check = dask.delayed(_chunk_finite, pure=True)
         checks = [check(spec, shipped, X, y) for X, y in
@@ -177,8 +172,10 @@ class ChunkedData:
     def validate(estimator, X, y, *, reset, y_numeric=False, **options):
         """scikit-learn's checks of ``validate_data`` on a Dask ``X`` (2-D, numeric,
         finite, the fitted width) and ``y`` (rows, finite if numeric), computed on
-        the cluster in one pass; X is rechunked to whole rows."""
-        X, y = (_as_dask_array(a) for a in (X, y))
+        the cluster in one pass; X is rechunked to whole rows. ``y="no_validation"``
+        (scikit-learn's value) checks and returns ``X`` alone."""
+        X_only = isinstance(y, str) and y == "no_validation"
+        X = _as_dask_array(X)
         if not isinstance(X, da.Array) or X.ndim != 2:
             raise ValueError(f"Expected a 2-D Dask array X, got {type(X).__name__} "
                              f"of shape {getattr(X, 'shape', None)}.")
@@ -187,18 +184,19 @@ class ChunkedData:
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
         X = X.rechunk({1: -1})
-        y = ChunkedData.rows_like(X, y)
         _check_n_features(estimator, X, reset=reset)
         _check_feature_names(estimator, X, reset=reset)
         checks = [da.isfinite(X).all()]
-        if y_numeric or y.dtype.kind == "f":
-            checks.append(da.isfinite(y).all())
+        if not X_only:
+            y = ChunkedData.rows_like(X, _as_dask_array(y))
+            if y_numeric or y.dtype.kind == "f":
+                checks.append(da.isfinite(y).all())
         finite = dask.compute(*checks)
         if not finite[0]:
             raise ValueError("Input X contains NaN or infinity.")
         if len(finite) > 1 and not finite[1]:
             raise ValueError("Input y contains NaN or infinity.")
-        return dask.persist(X, y)
+        return dask.persist(X)[0] if X_only else dask.persist(X, y)
 
     @staticmethod
     def check_sample_weight(sample_weight, X):
@@ -245,6 +243,21 @@ class ChunkedData:
     @staticmethod
     def minimum(y):
         return float(dask.compute(y.min())[0])
+
+    @staticmethod
+    def value_range(X):
+        smallest, largest = dask.compute(X.min(), X.max())
+        return float(smallest), float(largest)
+
+    @staticmethod
+    def mean(values, sample_weight=None):
+        """The (weighted) mean of 1-D ``values``, summed on the workers."""
+        values = _as_dask_array(values)
+        if sample_weight is None:
+            return float(dask.compute(values.mean())[0])
+        weights = ChunkedData.rows_like(values, sample_weight, name="sample_weight")
+        total, weight_sum = dask.compute((values * weights).sum(), weights.sum())
+        return float(total / weight_sum)
 
     @staticmethod
     def any_nonzero(array):

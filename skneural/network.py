@@ -39,10 +39,10 @@ import numpy as np
 from . import activations as _activations
 from . import losses as _losses
 from ._backend import HOST, Backend, fusable, namespace
+from ._layout import Layout, Workspace
 from .regularizers import (
-    add_input_noise,
+    TrainingNoise,
     add_penalty_gradient,
-    dropout_mask,
     max_norm_project,
     max_norm_pull_back,
     penalty_value,
@@ -86,8 +86,31 @@ class Network:
         Bound on the L2 norm of each unit's incoming weight vector (biases excluded),
         enforced by :meth:`constrain`, which the training loop calls after each update.
     random_state : RandomState, Generator, int or None, default=None
-        Source of the dropout masks and the input noise. Nothing is drawn while
-        ``dropout`` and ``input_noise`` are 0.
+        Source of the training noise (below). Nothing is drawn while it is all off.
+    input_dropout : float, default=0.0
+        Inverted dropout of the inputs with ``training=True``: each input is zeroed
+        with this probability, the others scaled by ``1 / (1 - rate)``.
+    weight_noise : float, default=0.0
+        Standard deviation of the Gaussian noise added to every weight matrix (not
+        the biases) for each ``training=True`` forward pass; the backward pass uses
+        the same noisy weights, and the gradient is the loss's at them (Graves
+        2011, the fixed-sigma form).
+    stochastic_units : bool, default=False
+        With ``training=True`` every hidden unit (all must be ``logistic``) feeds
+        forward a binary sample, 1 with probability its output ``p``; backprop uses
+        the ordinary derivative ``p (1 - p)`` (Hinton's "noise in the activities").
+    tied_weights : bool, default=False
+        A mirrored network (``[784, 128, 32, 128, 784]``) whose second half's weight
+        matrices are the first half's transposed: stored once in the buffer, their
+        gradient the sum of both uses (:mod:`skneural._layout`).
+
+    Notes
+    -----
+    A training forward pass draws, from ``rng`` and in this order: the input
+    noise (a standard normal per input), the input dropout mask (a uniform per
+    input), the weight noise (a standard normal per stored weight, layer by layer,
+    row-major), then for each hidden layer the stochastic units' uniforms and its
+    dropout mask's uniforms. Each is drawn only when its option is on.
 
     Attributes
     ----------
@@ -111,6 +134,10 @@ class Network:
         input_noise=0.0,
         max_norm=None,
         random_state=None,
+        input_dropout=0.0,
+        weight_noise=0.0,
+        stochastic_units=False,
+        tied_weights=False,
     ):
         self.layer_sizes = [int(n) for n in layer_sizes]
         if len(self.layer_sizes) < 2 or min(self.layer_sizes) < 1:
@@ -119,15 +146,7 @@ class Network:
                 f"unit each, got {self.layer_sizes}."
             )
         n_hidden = len(self.layer_sizes) - 2
-        if isinstance(activation, (list, tuple)):
-            if len(activation) != n_hidden:
-                raise ValueError(
-                    f"Got {len(activation)} activations for {n_hidden} hidden layers; "
-                    "give one activation, or one per hidden layer."
-                )
-            self.activations = [_activations.get(a) for a in activation]
-        else:
-            self.activations = [_activations.get(activation)] * n_hidden
+        self.activations = _hidden_activations(activation, n_hidden)
         self.output_activation = _activations.get(output_activation)
         self.loss = _losses.get(loss)
         self.alpha = float(alpha)
@@ -138,13 +157,32 @@ class Network:
         self.max_norm = None if max_norm is None else _checked(max_norm, "max_norm",
                                                                "> 0")
         self.random_state = random_state
+        self.input_dropout = float(input_dropout)
+        if not 0.0 <= self.input_dropout < 1.0:
+            raise ValueError(f"input_dropout must be in [0, 1), got {input_dropout!r}.")
+        self.weight_noise = _checked(weight_noise, "weight_noise", ">= 0")
+        self.stochastic_units = bool(stochastic_units)
+        self.noise = TrainingNoise(self.input_noise, self.input_dropout, self.dropout,
+                                   self.weight_noise, self.stochastic_units,
+                                   self.activations)
 
         self.coef_shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
-        self._bounds, self.n_coefs, self.n_params = _layout(self.coef_shapes)
+        self.layout = Layout(self.coef_shapes, tied_weights)
+        self.tied_weights = self.layout.tied_weights
+        self._bounds, self.n_coefs = self.layout.bounds, self.layout.n_coefs
+        self.n_params = self.layout.n_params
         self._views = self._gradient_views = (_UNSET, None)
         self._workspaces = {}
         self._layer_activations = self.activations + [self.output_activation]
-        self._stochastic = self.input_noise > 0 or any(rate > 0 for rate in self.dropout)
+        self._stochastic = self.noise.active
+
+    def data_term_spec(self):
+        """The arguments of a :class:`Network` that computes this one's data term:
+        the same layers, activations, loss, dtype and weight tying, without the
+        penalty and the training noise (what a Dask worker rebuilds)."""
+        return {"layer_sizes": self.layer_sizes, "activation": self.activations,
+                "output_activation": self.output_activation, "loss": self.loss,
+                "dtype": self.dtype, "tied_weights": self.tied_weights}
 
     @property
     def n_layers(self):
@@ -167,15 +205,7 @@ class Network:
         return views
 
     def _views_of(self, flat):
-        if flat is None:
-            n_layers = len(self.coef_shapes)
-            return [None] * n_layers, [None] * n_layers
-        xp = namespace(flat)
-        n_weight_layers = len(self.coef_shapes)
-        coefs = [xp.reshape(flat[start:stop], shape)
-                 for (start, stop), shape in zip(self._bounds, self.coef_shapes)]
-        intercepts = [flat[start:stop] for start, stop in self._bounds[n_weight_layers:]]
-        return coefs, intercepts
+        return self.layout.views(flat)
 
     def _grad_views(self, grad):
         cached_grad, views = self._gradient_views
@@ -204,6 +234,8 @@ class Network:
                 )
         backend = Backend.of(arrays[0])
         xp = backend.xp
+        # Tied layers' matrices are their owners' transposes: not stored again.
+        arrays = self.layout.stored(arrays[: len(coefs)]) + arrays[len(coefs):]
         return xp.concat([xp.reshape(backend.cast(a, self.dtype), (-1,))
                           for a in arrays])
 
@@ -254,8 +286,9 @@ class Network:
         params : array of shape (n_params,)
         X : {array, sparse matrix} of shape (n_samples, layer_sizes[0])
         training : bool, default=False
-            Apply ``input_noise`` and ``dropout``, drawn from ``rng`` (default: the
-            network's ``random_state``).
+            Apply the training noise (input noise and dropout, weight noise,
+            stochastic units), drawn from ``rng`` (default: the network's
+            ``random_state``).
         rng : numpy.random.RandomState, default=None
         workspace : Workspace, default=None
             Write into the workspace's buffers instead of new arrays: the returned
@@ -264,19 +297,24 @@ class Network:
         Returns
         -------
         tape : Tape
-            ``tape.activations`` is ``[X, h_1, ..., h_L, out]`` (with dropout, ``h_i``
-            is the thinned output that fed the next layer and ``tape.outputs[i - 1]``
-            the full one), plus the pre-activations and dropout masks that the
-            derivatives need.
+            ``tape.activations`` is ``[X, h_1, ..., h_L, out]`` (``X`` as corrupted
+            by the input noise; with dropout or stochastic units, ``h_i`` is the
+            thinned or sampled output that fed the next layer and
+            ``tape.outputs[i - 1]`` the full one), plus the pre-activations,
+            dropout masks and noisy weights that the derivatives need.
         """
         workspace = workspace or Workspace(self, Backend.of(params))
         backend, xp = workspace.backend, workspace.backend.xp
         outputs, _, _ = workspace.buffers(X.shape[0])
         coefs, intercepts = self.unpack(params)
-        stochastic = training and self._stochastic
-        if stochastic and self.input_noise > 0:
-            X = add_input_noise(X, self.input_noise, self._rng(rng), backend, self.dtype)
+        noise = self.noise if training and self._stochastic else None
         tape = Tape(activations=[X], outputs=[], preactivations=[], masks=[])
+        if noise is not None:
+            rng = self._rng(rng)
+            X = tape.activations[0] = noise.inputs(X, rng, backend, self.dtype)
+            noisy = noise.weights(self.layout.stored(coefs), rng, backend, self.dtype)
+            if noisy is not None:  # the backward pass uses them too
+                coefs = tape.coefs = self.layout.tie(noisy)
         inputs = X
         for i, (coef, intercept, activation) in enumerate(
                 zip(coefs, intercepts, self._layer_activations)):
@@ -290,12 +328,10 @@ class Network:
                 out = _bias_activation(out, intercept, activation, xp)
             tape.outputs.append(out)
             mask = None
-            if stochastic and i < len(self.dropout) and self.dropout[i] > 0:
-                mask = dropout_mask(tuple(out.shape), self.dropout[i], self._rng(rng),
-                                    backend, self.dtype)
-                # A thinned copy feeds the next layer; ``outputs`` keeps the full
-                # output, which the derivative needs.
-                out = out * mask
+            if noise is not None and i < len(self.dropout):
+                # A sampled or thinned copy feeds the next layer; ``outputs`` keeps
+                # the full output, which the derivative needs.
+                out, mask = noise.hidden(i, out, rng, backend, self.dtype)
             tape.masks.append(mask)
             tape.activations.append(out)
             inputs = out
@@ -319,7 +355,7 @@ class Network:
         l1_gradient : bool, default=True
             Include the L1 penalty's subgradient in ``grad`` (the loss always
             includes the penalty); False when the caller handles L1 itself (a
-            proximal step, or L-BFGS-B on split weights, see
+            cumulative L1 step, or L-BFGS-B on split weights, see
             :mod:`skneural.regularizers`).
 
         Returns
@@ -364,15 +400,21 @@ class Network:
 
     def _backpropagate(self, params, tape, delta, grad, backend, deltas, ones):
         """The error signals and the (unscaled) gradient, from the output's delta."""
-        xp = backend.xp
-        coefs, _ = self.unpack(params)
+        xp, owners, n_stored = backend.xp, self.layout.owners, self.layout.n_stored
+        coefs = self.unpack(params)[0] if tape.coefs is None else tape.coefs
         grad_coefs, grad_intercepts = self._grad_views(grad)
         n_layers = len(coefs)
-        parts, signals = [None] * (2 * n_layers), [None] * n_layers
+        parts, signals = [None] * (n_stored + n_layers), [None] * n_layers
+        tied_parts = {}
         for i in range(n_layers - 1, -1, -1):
             signals[i] = delta
-            parts[i] = backend.matmul(tape.activations[i].T, delta, grad_coefs[i])
-            parts[n_layers + i] = backend.column_sums(delta, ones, grad_intercepts[i])
+            if owners[i] == i:
+                parts[i] = backend.matmul(tape.activations[i].T, delta, grad_coefs[i])
+                if i in tied_parts:  # the tied matrix's other use, transposed
+                    parts[i] += tied_parts.pop(i)
+            else:  # a tied layer reads its owner's matrix transposed (later in here)
+                tied_parts[owners[i]] = backend.matmul(delta.T, tape.activations[i])
+            parts[n_stored + i] = backend.column_sums(delta, ones, grad_intercepts[i])
             if i > 0:
                 delta = backend.matmul(delta, coefs[i].T, deltas[i - 1])
                 if tape.masks[i - 1] is not None:
@@ -413,14 +455,16 @@ class Network:
     def max_norm_project(self, params):
         """:meth:`constrain` (``max_norm`` must be set), returning the column norms
         before the projection, which :meth:`max_norm_pull_back` needs."""
-        return max_norm_project(params, self.unpack(params)[0], self._bounds,
-                                self.max_norm, namespace(params))
+        stored = self.layout.stored(self.unpack(params)[0])
+        return max_norm_project(params, stored, self._bounds, self.max_norm,
+                                namespace(params))
 
     def max_norm_pull_back(self, grad, params, norms):
         """The chain rule through the projection of :meth:`max_norm_project`:
         ``grad`` (at the projected ``params``) rewritten in place and returned."""
-        return max_norm_pull_back(grad, self.unpack(params)[0], self._bounds, norms,
-                                  self.max_norm, namespace(params))
+        stored = self.layout.stored(self.unpack(params)[0])
+        return max_norm_pull_back(grad, stored, self._bounds, norms, self.max_norm,
+                                  namespace(params))
 
     def constrained_loss_gradient(self, params, X, y, sample_weight=None, *, rng=None,
                                   workspace=None, weight_sum=None, l1_gradient=True):
@@ -487,6 +531,18 @@ def _activation_backward(delta, output, preactivation, activation, xp):
     return activation.derivative(output, delta, preactivation, xp)
 
 
+def _hidden_activations(activation, n_hidden):
+    """One :class:`~skneural.activations.Activation` per hidden layer."""
+    if not isinstance(activation, (list, tuple)):
+        return [_activations.get(activation)] * n_hidden
+    if len(activation) != n_hidden:
+        raise ValueError(
+            f"Got {len(activation)} activations for {n_hidden} hidden layers; give "
+            "one activation, or one per hidden layer."
+        )
+    return [_activations.get(a) for a in activation]
+
+
 def _checked(value, name, condition):
     value = float(value)
     if not (np.isfinite(value) and (value >= 0 if condition == ">= 0" else value > 0)):
@@ -529,6 +585,9 @@ class Tape:
         Each layer's scaled dropout mask, or None.
     deltas : list of arrays or None
         Filled by :meth:`Network.backward`: each layer's error signal.
+    coefs : list of arrays or None
+        The weight matrices of the pass, with ``weight_noise``; None: the
+        parameters' own.
     """
 
     activations: list
@@ -536,57 +595,4 @@ class Tape:
     preactivations: list
     masks: list
     deltas: list = None
-
-
-class Workspace:
-    """Reusable forward/backward buffers of one network, per batch size (opt-in).
-
-    Only NumPy arrays are written into (``skneural._backend.Backend.matmul``);
-    for other namespaces the buffers are None and every product is a new array.
-
-    Parameters
-    ----------
-    network : Network
-    backend : Backend, default=the host (NumPy)
-    """
-
-    def __init__(self, network, backend=HOST):
-        self.network = network
-        self.backend = backend
-        self._by_size = {}
-        self._gradient = None
-
-    def buffers(self, n_samples):
-        """``(outputs, deltas, ones)`` for ``n_samples`` rows, allocated once (None
-        entries where the backend makes new arrays)."""
-        buffers = self._by_size.get(n_samples)
-        if buffers is None:
-            if len(self._by_size) > 4:  # e.g. partial_fit on ever-changing sizes
-                self._by_size.clear()
-            sizes, dtype = self.network.layer_sizes[1:], self.network.dtype
-            new = self.backend.buffer
-            buffers = self._by_size[n_samples] = (
-                [new((n_samples, n), dtype) for n in sizes],
-                [new((n_samples, n), dtype) for n in sizes],
-                # Bias gradients as ones @ delta: a BLAS gemv beats a column sum.
-                new(n_samples, dtype, fill=1.0),
-            )
-        return buffers
-
-    def gradient(self):
-        """The gradient buffer (allocated once; None where products make new
-        arrays)."""
-        if self._gradient is None:
-            network = self.network
-            self._gradient = self.backend.buffer(network.n_params, network.dtype)
-        return self._gradient
-
-
-def _layout(shapes):
-    """``(bounds, n_coefs, n_params)`` of the flat buffer: every weight matrix, then
-    every bias vector, as ``(start, stop)`` slices."""
-    sizes = [fan_in * fan_out for fan_in, fan_out in shapes]
-    sizes += [fan_out for _, fan_out in shapes]
-    stops = np.cumsum(sizes).tolist()
-    bounds = list(zip([0] + stops[:-1], stops))
-    return bounds, sum(sizes[:len(shapes)]), stops[-1]
+    coefs: list = None

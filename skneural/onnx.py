@@ -2,13 +2,15 @@
 
 Importing this module registers a shape calculator, a converter and (for the
 classifiers) scikit-learn's classifier parser with skl2onnx for
-:class:`~skneural.MLPClassifier`, :class:`~skneural.MLPRegressor` and
-:class:`~skneural.PerceptronClassifier`, and a converter for scikit-learn's
-:class:`~sklearn.compose.TransformedTargetRegressor` with a linear transformer
-(StandardScaler, RobustScaler, MinMaxScaler, MaxAbsScaler or none), which skl2onnx
-lacks. After ``import skneural.onnx``, ``skl2onnx.to_onnx(model, X[:1])`` converts a
-fitted skneural model, alone or inside a :class:`~sklearn.pipeline.Pipeline`, as it
-converts scikit-learn's; a DataFrame ``X`` gives one input per column.
+:class:`~skneural.MLPClassifier`, :class:`~skneural.MLPRegressor`,
+:class:`~skneural.PerceptronClassifier` and :class:`~skneural.MLPAutoencoder` (its
+``transform``, the code: one output ``variable`` of shape (n, code_size)), and a
+converter for scikit-learn's :class:`~sklearn.compose.TransformedTargetRegressor`
+with a linear transformer (StandardScaler, RobustScaler, MinMaxScaler, MaxAbsScaler
+or none), which skl2onnx lacks. After ``import skneural.onnx``,
+``skl2onnx.to_onnx(model, X[:1])`` converts a fitted skneural model, alone or inside
+a :class:`~sklearn.pipeline.Pipeline`, as it converts scikit-learn's; a DataFrame
+``X`` gives one input per column.
 :func:`to_onnx` is a shortcut with defaults suited to deployment, and
 :func:`input_feed` makes ``InferenceSession.run``'s input dictionary from the data.
 
@@ -574,3 +576,7 @@ def input_feed(onnx_model, X):
                          f"graph's inputs {[name for name, _ in inputs]}.")
     return {name: X.iloc[:, [i]].to_numpy(dtype=dtype)
             for i, (name, dtype) in enumerate(inputs)}
+
+
+# The autoencoder's converter (its transform) lives in a module of its own.
+from . import _onnx_autoencoder  # noqa: E402, F401

@@ -27,13 +27,14 @@ Callbacks (``set_callbacks``) are not saved: a fitted model saves as the same mo
 fitted without them (see :mod:`skneural.callbacks`), so nothing more needs trust.
 """
 
+from ._autoencoder import MLPAutoencoder
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier
 
 __all__ = ["ESTIMATORS", "trusted_types", "load"]
 
 #: The estimator classes skneural's skops files may hold at their root.
-ESTIMATORS = (MLPClassifier, MLPRegressor, PerceptronClassifier)
+ESTIMATORS = (MLPClassifier, MLPRegressor, MLPAutoencoder, PerceptronClassifier)
 
 
 def trusted_types(*estimators):
@@ -57,7 +58,7 @@ def trusted_types(*estimators):
     >>> from skneural.persistence import trusted_types
     >>> trusted_types()
     ['skneural._mlp.MLPClassifier', 'skneural._mlp.MLPRegressor', \
-'skneural._perceptron.PerceptronClassifier']
+'skneural._autoencoder.MLPAutoencoder', 'skneural._perceptron.PerceptronClassifier']
     """
     for estimator in estimators:
         if estimator not in ESTIMATORS:

@@ -1,8 +1,9 @@
-"""Regularizers: the weight penalty, max-norm, dropout and input noise, written once.
+"""Regularizers: the weight penalty, max-norm, dropout and the training noise (on the
+inputs, the weights and the activities), written once.
 
 Every function here works on arrays of any Array API namespace ``xp``
 (``skneural._backend``); the network (:mod:`skneural.network`) calls them, the
-trainer applies the proximal L1 step and max-norm after each update.
+trainer applies the cumulative L1 step and max-norm after each update.
 
 **The weight penalty and its L1 part**, done so that it produces exact zeros.
 
@@ -18,17 +19,27 @@ goes into the gradient; the non-smooth ``|W|_1`` is not differentiable at 0, and
 subgradient (``l1 * sign(W)``) makes weights oscillate around 0 instead of reaching
 it. How each kind of solver handles it instead:
 
-* **SGD** (sgd, momentum, nesterov; any solver with ``proximal_l1 = True``): a
-  proximal step after each update. The proximal operator of
-  ``t * |W|_1`` is soft-thresholding, ``W <- sign(W) * max(|W| - t, 0)``; for a
-  gradient step of length ``lr`` on ``F`` the threshold is
-  ``t = lr * l1 / s`` (``s`` the batch's sample-weight sum, its size without sample
-  weights), so the threshold has the objective's scaling: summed over an epoch of
-  equal batches of an ``n``-sample set it is ``lr * l1 * n_batches / s`` =
-  ``lr * l1 / n`` per sample of the epoch, as the full-batch penalty ``l1 / n``.
-  For SGD without momentum this is proximal gradient descent (ISTA) on each batch;
-  with momentum it is a documented choice (the threshold uses the schedule's rate
-  ``lr``, not the velocity's effective step).
+* **SGD** (sgd, momentum, nesterov; any solver with ``proximal_l1 = True``): the
+  cumulative L1 penalty of Tsuruoka, Tsujii & Ananiadou (2009), as scikit-learn's
+  ``SGDClassifier`` applies it (:class:`CumulativeL1`). After each update, ``u``
+  grows by the step's L1 threshold ``lr * l1 / s`` (``s`` the batch's sample-weight
+  sum, its size without sample weights): the total L1 any weight could have
+  received so far. ``q[j]`` is what weight ``j`` did receive. Each nonzero weight
+  is then pulled towards 0 by what it still owes, ``u + q[j]`` if positive,
+  ``u - q[j]`` if negative, and clipped at 0 (``q[j]`` records the change). On its
+  first step this is the proximal step (soft-thresholding by ``lr * l1 / s``); the
+  difference is what happens next: a weight that the noise of the mini-batch
+  gradients pushes off 0 owes the penalty of every step it spent there and goes
+  back to 0, where soft-thresholding by one step's ``lr * l1 / s`` leaves it just
+  off 0. Summed over an epoch of equal batches of an ``n``-sample set the
+  thresholds are ``lr * l1 * n_batches / s`` = ``lr * l1 / n`` per sample of the
+  epoch, the full-batch penalty ``l1 / n``'s scaling. With momentum the thresholds
+  use the schedule's rate ``lr``, while the velocity amplifies the data steps by
+  about ``1 / (1 - momentum)``: L1 then acts as a weaker penalty
+  (:doc:`/reliability`, "The L1 penalty", has the measurements and why scaling the
+  threshold up was rejected). ``u`` and ``q`` are plain data in the training
+  state, so ``partial_fit`` continues them (scikit-learn's ``partial_fit`` starts
+  them anew at every call).
 * **lbfgs**: the exact reformulation. ``W = P - N`` with ``P, N >= 0`` makes
   ``|W|_1 = sum(P + N)`` at the optimum, a smooth objective under bound
   constraints, which L-BFGS-B solves (:func:`split_minimize`); weights whose both
@@ -47,11 +58,12 @@ it. How each kind of solver handles it instead:
 import numpy as np
 import scipy.optimize
 
-from ._backend import fusable
+from ._backend import fusable, namespace
 
-__all__ = ["penalty_value", "add_penalty_gradient", "soft_threshold", "ProximalL1",
-           "split_minimize", "max_norm_project", "max_norm_pull_back", "dropout_mask",
-           "add_input_noise"]
+__all__ = ["penalty_value", "add_penalty_gradient", "soft_threshold", "CumulativeL1",
+           "cumulative_l1", "split_minimize", "max_norm_project", "max_norm_pull_back",
+           "dropout_mask", "add_input_noise", "weight_noise", "binary_sample",
+           "TrainingNoise"]
 
 
 def penalty_value(weights, l2, l1, xp):
@@ -96,26 +108,68 @@ def soft_threshold(weights, threshold, xp):
     return weights - xp.clip(weights, min=-threshold, max=threshold)
 
 
-class ProximalL1:
-    """The proximal L1 step the trainer applies after each solver update.
+class CumulativeL1:
+    """The cumulative L1 penalty (Tsuruoka et al. 2009) the trainer applies after
+    each update of a solver declaring ``proximal_l1``.
+
+    Its state is plain data, ``{"u": float, "q": array}`` (``q`` like the weights,
+    in their namespace), kept in the training state between calls.
 
     Parameters
     ----------
     network : Network
         Its ``alpha * l1_ratio`` is the L1 strength; the weights are the first
         ``network.n_coefs`` entries of the flat parameter buffer.
+
+    References
+    ----------
+    Tsuruoka, Tsujii & Ananiadou, "Stochastic gradient descent training for
+    L1-regularized log-linear models with cumulative penalty" (ACL 2009);
+    scikit-learn's ``sklearn/linear_model/_sgd_fast.pyx.tp``, ``l1penalty``.
     """
 
     def __init__(self, network):
         self.l1 = network.alpha * network.l1_ratio
         self.n_coefs = network.n_coefs
 
-    def __call__(self, params, learning_rate, weight_sum, xp):
-        """Soft-threshold the weights by ``learning_rate * l1 / weight_sum``."""
-        weights = params[: self.n_coefs]
-        params[: self.n_coefs] = soft_threshold(
-            weights, learning_rate * self.l1 / weight_sum, xp)
+    def init(self, params):
+        """The state at the start of training: nothing owed, nothing received."""
+        return {"u": 0.0, "q": namespace(params).zeros_like(params[: self.n_coefs])}
+
+    def __call__(self, params, state, learning_rate, weight_sum):
+        """Add this step's threshold ``learning_rate * l1 / weight_sum`` to ``u``,
+        then apply what each weight owes (``params`` and ``state`` in place)."""
+        state["u"] += learning_rate * self.l1 / weight_sum
+        cumulative_l1(params, state["q"], self.n_coefs, state["u"], namespace(params))
         return params
+
+
+@fusable("cumulative_l1", 2)
+def cumulative_l1(params, q, n_coefs, u, xp):
+    """The cumulative penalty's clipping on ``params[:n_coefs]``, in place.
+
+    A positive weight ``w`` becomes ``max(0, w - (u + q))``, a negative one
+    ``min(0, w + (u - q))``, a zero stays 0; ``q`` (what each weight received so
+    far, negative for positive weights) adds the change. scikit-learn's
+    ``l1penalty``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skneural._backend import namespace
+    >>> params, q = np.array([0.5, -0.5, 0.05, 0.0, 9.0]), np.array([-0.1, 0.1, 0, 0])
+    >>> cumulative_l1(params, q, 4, 0.2, namespace(params))
+    array([ 0.4, -0.4,  0. ,  0. ,  9. ])
+    >>> q
+    array([-0.2 ,  0.2 , -0.05,  0.  ])
+    """
+    weights = params[:n_coefs]
+    shrunk = xp.where(weights > 0, xp.clip(weights - (u + q), min=0.0),
+                      xp.where(weights < 0, xp.clip(weights + (u - q), max=0.0),
+                               weights))
+    q += shrunk - weights
+    params[:n_coefs] = shrunk
+    return params
 
 
 def split_minimize(minimize, params, fun, n_coefs, l1, **options):
@@ -217,7 +271,7 @@ def max_norm_pull_back(grad, coefs, bounds, norms, max_norm, xp):
     return grad
 
 
-# -- dropout and input noise -------------------------------------------------------
+# -- noise in training: inputs, weights, activities ---------------------------------
 #
 # Drawn on the host from the estimator's NumPy generator and moved to the arrays'
 # device, so a seed gives the same masks and noise in every namespace.
@@ -236,3 +290,87 @@ def add_input_noise(X, sigma, rng, backend, dtype):
     sparse ``X`` is densified)."""
     noise = backend.asarray(sigma * rng.standard_normal(X.shape), dtype)
     return backend.cast(backend.dense(X), dtype) + noise
+
+
+def weight_noise(coefs, sigma, rng, backend, dtype):
+    """New weight matrices: each of ``coefs`` plus Gaussian noise of standard
+    deviation ``sigma`` (one standard normal per weight, matrix by matrix,
+    row-major)."""
+    return [coef + backend.asarray(sigma * rng.standard_normal(tuple(coef.shape)),
+                                   dtype) for coef in coefs]
+
+
+def binary_sample(probabilities, rng, backend, dtype):
+    """A stochastic binary unit's output: 1 where a uniform draw is below its
+    probability (so with that probability), else 0 (a new array)."""
+    uniform = backend.asarray(rng.random(tuple(probabilities.shape)), dtype)
+    return backend.xp.astype(uniform < probabilities, probabilities.dtype)
+
+
+class TrainingNoise:
+    """The noise of a network's training forward pass (:meth:`Network.forward
+    <skneural.network.Network.forward>` with ``training=True``), none of it at
+    prediction time.
+
+    Parameters
+    ----------
+    input_noise : float
+        Standard deviation of Gaussian noise added to the inputs.
+    input_dropout : float
+        Inverted-dropout rate of the inputs.
+    dropout : list of float
+        Inverted-dropout rate of each hidden layer.
+    weight_noise : float
+        Standard deviation of Gaussian noise added to every weight matrix.
+    stochastic_units : bool
+        Hidden units feed forward binary samples of their (logistic) outputs.
+    activations : list of Activation
+        The hidden layers' activations (stochastic units need ``logistic``).
+
+    Attributes
+    ----------
+    active : bool
+        Whether anything is drawn at all.
+    """
+
+    def __init__(self, input_noise, input_dropout, dropout, weight_noise,
+                 stochastic_units, activations):
+        others = sorted({a.name for a in activations if a.name != "logistic"})
+        if stochastic_units and others:
+            raise ValueError(
+                "Stochastic binary units sample the output of logistic units; the "
+                f"hidden layers have {others}: use activation='logistic' (for every "
+                "hidden layer) with stochastic activities.")
+        self.input_noise, self.input_dropout = input_noise, input_dropout
+        self.dropout, self.weight_noise = dropout, weight_noise
+        self.stochastic_units = stochastic_units
+        self.active = bool(input_noise > 0 or input_dropout > 0 or weight_noise > 0
+                           or stochastic_units or any(rate > 0 for rate in dropout))
+
+    def inputs(self, X, rng, backend, dtype):
+        """``X`` with the input noise, then the input dropout (a new array when
+        either is on; sparse ``X`` is densified then)."""
+        if self.input_noise > 0:
+            X = add_input_noise(X, self.input_noise, rng, backend, dtype)
+        if self.input_dropout > 0:
+            mask = dropout_mask(tuple(X.shape), self.input_dropout, rng, backend, dtype)
+            X = backend.cast(backend.dense(X), dtype) * mask
+        return X
+
+    def weights(self, coefs, rng, backend, dtype):
+        """Noisy copies of the weight matrices, or None without weight noise."""
+        if self.weight_noise == 0:
+            return None
+        return weight_noise(coefs, self.weight_noise, rng, backend, dtype)
+
+    def hidden(self, i, out, rng, backend, dtype):
+        """``(fed, mask)``: what hidden layer ``i``'s output ``out`` feeds forward
+        (its binary samples with stochastic units, then thinned by its dropout
+        mask) and the mask (None without dropout)."""
+        fed, mask = out, None
+        if self.stochastic_units:
+            fed = binary_sample(out, rng, backend, dtype)
+        if self.dropout[i] > 0:
+            mask = dropout_mask(tuple(out.shape), self.dropout[i], rng, backend, dtype)
+            fed = fed * mask
+        return fed, mask

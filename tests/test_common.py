@@ -9,7 +9,7 @@ import importlib.util
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skneural import MLPClassifier, MLPRegressor, PerceptronClassifier
+from skneural import MLPAutoencoder, MLPClassifier, MLPRegressor, PerceptronClassifier
 from skneural.optim import RMSprop
 
 # scikit-learn's own test settings for its MLPs use max_iter=100 (instance_generator).
@@ -41,6 +41,9 @@ ESTIMATORS = [
     MLPClassifier(max_iter=100, learning_rate="plateau"),
     MLPClassifier(solver="lbfgs", max_iter=100, class_weight="balanced"),
     MLPRegressor(max_iter=100, training_dtype="float32"),
+    # The autoencoder: tied weights, a linear code, denoising by input dropout.
+    MLPAutoencoder((8, 4), activation=["relu", "identity"], tied_weights=True,
+                   max_iter=100),
     # The perceptron.
     PerceptronClassifier(),
     PerceptronClassifier(pocket=True),

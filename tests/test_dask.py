@@ -275,7 +275,7 @@ def test_refusals_name_the_way_out(client):
     X_dask, y_dask = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
     with pytest.raises(ValueError, match="Incremental"):
         MLPClassifier(solver="adam").fit(X_dask, y_dask)
-    with pytest.raises(ValueError, match="dropout and input_noise"):
+    with pytest.raises(ValueError, match="dropout, input noise, weight noise"):
         MLPClassifier(solver="lbfgs", dropout=0.2).fit(X_dask, y_dask)
     with pytest.raises(ValueError, match="X_val"):
         MLPClassifier(solver="rprop", early_stopping=True).fit(X_dask, y_dask)

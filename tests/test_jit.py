@@ -87,6 +87,19 @@ def test_elementwise_kernels_equal_their_rules_and_keep_numpy_semantics():
                                expected, rtol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cumulative_l1_kernel_equals_its_rule(dtype):
+    params, q, _, _ = _arrays(dtype)
+    params[::7] = 0.0  # zeros stay untouched
+    q = -np.sign(params[:900]) * np.abs(q[:900]) * 0.1  # what each weight received
+    reference = params.copy(), q.copy()
+    regularizers.cumulative_l1.definition(*reference, 900, 0.3, NUMPY)
+    _jit.cumulative_l1(params, q, 900, 0.3, NUMPY)
+    np.testing.assert_array_equal(params, reference[0])
+    np.testing.assert_array_equal(q, reference[1])
+    assert 0 < np.mean(params[:900] == 0) < 1  # both branches, and clipping, ran
+
+
 def test_kernels_decline_what_they_do_not_fuse():
     tanh = activations.get("tanh")
     out, bias = np.zeros((2, 3)), np.zeros(3)

@@ -14,6 +14,7 @@ from numpy.testing import assert_array_equal  # noqa: E402
 from skops.io.exceptions import UntrustedTypesFoundException  # noqa: E402
 
 from skneural import (  # noqa: E402
+    MLPAutoencoder,
     MLPClassifier,
     MLPRegressor,
     PerceptronClassifier,
@@ -99,7 +100,7 @@ def test_string_configured_model_needs_only_its_class_trusted(model, how):
 
 def test_trusted_types_names_the_estimator_classes():
     names = trusted_types()
-    for cls in (MLPClassifier, MLPRegressor, PerceptronClassifier):
+    for cls in (MLPClassifier, MLPRegressor, MLPAutoencoder, PerceptronClassifier):
         # the names skops records for the class, compared with a dump's own listing
         model, _ = _fitted(cls(max_iter=2) if cls is PerceptronClassifier
                            else cls((2,), max_iter=2), "fit")

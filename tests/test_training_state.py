@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from test_common import ESTIMATORS
 
-from skneural import MLPClassifier, MLPRegressor, activations, losses
+from skneural import MLPAutoencoder, MLPClassifier, MLPRegressor, activations, losses
 from skneural import network as network_module
 from skneural.optim import SOLVERS, RMSprop
 from skneural.optim.schedules import SCHEDULES
@@ -58,7 +58,8 @@ def test_common_configurations_store_as_plain_data(model, digits):
         expected.add(f"{type(model.solver).__module__}.{type(model.solver).__name__}")
     assert _untrusted(model) == expected
     loaded = skops_io.loads(skops_io.dumps(model), trusted=sorted(expected))
-    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    method = "transform" if isinstance(model, MLPAutoencoder) else "predict"
+    np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(model, method)(X))
 
 
 # lbfgs and cg take no validation split: their scoring has no effect, and says so.
@@ -88,7 +89,7 @@ def test_every_string_solver_and_schedule_stores_as_plain_data(digits, solver,
 def test_fitted_state_holds_only_plain_types(digits):
     X, y = digits[:2]
     model = _fit(MLPClassifier((5,), solver="sgd", learning_rate="bold_driver",
-                               max_iter=3, random_state=0), X, y)
+                               penalty="l1", max_iter=3, random_state=0), X, y)
     # scikit-learn's own LabelBinarizer encodes the classes, as in its MLP (skops
     # trusts it: it is a scikit-learn type).
     from sklearn.preprocessing import LabelBinarizer
@@ -108,7 +109,11 @@ def test_fitted_state_holds_only_plain_types(digits):
 
     check(vars(model), "model")
     assert set(model._training) == {"rng", "record", "t", "solver", "solver_class",
-                                    "schedule", "sample_order", "best_params"}
+                                    "schedule", "sample_order", "best_params",
+                                    "penalty"}
+    # The cumulative L1 penalty's state: what was owed, what each weight received.
+    assert set(model._training["penalty"]) == {"u", "q"}
+    assert model._training["penalty"]["u"] > 0
 
 
 def test_scratch_buffers_are_not_pickled(digits):

@@ -29,7 +29,8 @@ from pathlib import Path
 # The examples that take minutes: only the full docs build runs them
 # (SKNEURAL_DOCS_FAST=1 and the test suite leave them out).
 SLOW_EXAMPLES = ("plot_solver_comparison", "plot_regularization",
-                 "plot_fashion_mnist_challenge", "plot_hyperparameter_search")
+                 "plot_fashion_mnist_challenge", "plot_hyperparameter_search",
+                 "plot_autoencoder")
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

@@ -187,6 +187,34 @@ def from_estimator_params(solver, estimator_params):
     return solver
 
 
+def check_partial_fit(solver, estimator_params):
+    """True if an estimator's ``solver`` trains step by step, so that it has
+    ``partial_fit``; AttributeError for a minimizer. An invalid ``solver`` counts as
+    True: ``fit``'s parameter validation reports it.
+
+    ``estimator_params`` is the estimator's parameters, or a function returning
+    them: ``partial_fit`` asks on every call, so the answer is kept per registered
+    factory (a name registered again gets its own) and per solver class.
+    """
+    try:
+        key = SOLVERS.get(solver) if isinstance(solver, str) else type(solver)
+        minimizes = _MINIMIZES.get(key)
+        if minimizes is None:
+            params = estimator_params() if callable(estimator_params) \
+                else estimator_params
+            minimizes = _MINIMIZES[key] = from_estimator_params(solver,
+                                                                 params).minimizes
+    except (ValueError, TypeError, KeyError):
+        return True
+    if minimizes:
+        raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                             f"{solver} is not stochastic.")
+    return True
+
+
+_MINIMIZES = {}
+
+
 def get(solver, **estimator_params):
     """Shorthand for :func:`from_estimator_params` with keyword arguments."""
     return from_estimator_params(solver, estimator_params)

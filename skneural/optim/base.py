@@ -28,8 +28,9 @@ place, ``skneural._training.Trainer``):
 ``full_batch``
     Sees the whole training set at each step, whatever ``batch_size`` says.
 ``proximal_l1``
-    An L1 penalty is applied by the trainer as a proximal step after each update
-    (the gradient then leaves the L1 part out).
+    An L1 penalty is applied by the trainer after each update, as the cumulative
+    L1 penalty (:class:`skneural.regularizers.CumulativeL1`; the gradient then
+    leaves the L1 part out).
 ``supports_bounds``
     ``minimize`` takes ``bounds`` (L1 on split weights, exactly).
 ``has_learning_rate``

@@ -256,8 +256,18 @@ SCHEDULES = {"constant": Constant, "invscaling": InvScaling, "adaptive": Adaptiv
              "plateau": Plateau, "bold_driver": BoldDriver}
 
 
-def make_schedule(learning_rate, *, power_t=0.5, n_iter_no_change=10, tol=1e-4):
-    """The schedule object for an estimator's ``learning_rate`` value."""
+def make_schedule(learning_rate, *, power_t=0.5, n_iter_no_change=10, tol=1e-4,
+                  solver=None):
+    """The schedule object for an estimator's ``learning_rate`` value.
+
+    With a ``solver``, a schedule it does not declare is the constant one: as in
+    scikit-learn, "invscaling" and "adaptive" apply to SGD only, and minimizers
+    ignore the schedules.
+    """
+    if solver is not None and (solver.minimizes or (
+            solver.has_learning_rate
+            and learning_rate not in solver.learning_rate_schedules)):
+        learning_rate = "constant"
     if learning_rate == "invscaling":
         return InvScaling(power_t=power_t)
     if learning_rate == "plateau":

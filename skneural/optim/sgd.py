@@ -29,10 +29,10 @@ class SGD(Solver):
 
     Trains online (``batch_size=1``), on mini-batches or on the full batch.
 
-    With ``penalty="l1"`` or ``"elasticnet"`` the L1 part is a proximal step after
-    each update (soft-thresholding by ``lr * alpha * l1_ratio / s``, ``s`` the
-    batch's sample-weight sum), which sets weights exactly to 0
-    (:mod:`skneural.regularizers`).
+    With ``penalty="l1"`` or ``"elasticnet"`` the L1 part is the cumulative L1
+    penalty of Tsuruoka et al. (2009) after each update (a threshold of ``lr *
+    alpha * l1_ratio / s`` per step, ``s`` the batch's sample-weight sum), which
+    sets weights exactly to 0 (:class:`skneural.regularizers.CumulativeL1`).
 
     The schedules ("constant", "invscaling", "adaptive", ...) are the estimator's
     ``learning_rate`` (:mod:`skneural.optim.schedules`); they set ``lr`` at each step.
