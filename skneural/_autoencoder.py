@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _data
-from . import activations as _activations
+from . import initializers as _initializers
 from . import losses as _losses
 from ._backend import float_dtypes, namespace, prediction_input, to_host
 from ._base import BaseMultilayerPerceptron
@@ -177,12 +177,8 @@ class MLPAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         options["tied_weights"] = self.tied_weights
         return options
 
-    def _activation_name(self):
-        activation = _mirrored(self.activation)
-        if isinstance(activation, list):
-            names = [_activations.get(a).name for a in activation]
-            return names + names[-1:]
-        return _activations.get(activation).name
+    def _activation_names(self):
+        return _initializers.activation_names(_mirrored(self.activation))
 
     def _default_score(self, y_encoded, sample_weight):
         link = self.out_activation_

@@ -229,10 +229,16 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             _data.place(self._class_sample_weight(y, incremental), X, dtype), dtype)
         return X, _data.place(y, X, dtype), sample_weight
 
+    def _layer_units(self, n_features):
+        return layer_units(self.hidden_layer_sizes, n_features, self.n_outputs_)
+
+    def _activation_names(self):  # what the weight initializer reads
+        return _initializers.activation_names(self.activation)
+
     def _start(self, X, first_pass, incremental):
         """The network, the flat parameters (coefs_ / intercepts_ become views of
         them) and the training state for this call."""
-        units = layer_units(self.hidden_layer_sizes, X.shape[1], self.n_outputs_)
+        units = self._layer_units(X.shape[1])
         if first_pass:
             self.n_layers_ = len(units)
             self.out_activation_ = self._out_activation()
@@ -240,9 +246,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             state = TrainingState.start(self.random_state, self.early_stopping)
             network = self._make_network(units, dtype)
             backend = Backend.of(X)
-            names = _initializers.activation_names(self.activation)
-            params = backend.asarray(
-                network.init_params(state.rng, self.weight_init, names), dtype)
+            params = backend.asarray(network.init_params(
+                state.rng, self.weight_init, self._activation_names()), dtype)
             # The initial weights are the fallback early stopping restores (as in
             # scikit-learn); without early stopping no copy is kept.
             state.best_params = backend.copy(params) if self.early_stopping else None

@@ -32,7 +32,21 @@ _SOLVERS = "examples/plot_solver_comparison.py"
 _REGULARIZATION = "examples/plot_regularization.py"
 _FASHION = "examples/plot_fashion_mnist_challenge.py"
 _SEARCH = "examples/plot_hyperparameter_search.py"
+_AUTOENCODER = "examples/plot_autoencoder.py"
 _LARGE = r"large: Fashion-MNIST[\s\S]*?"  # the second table of the solver comparison
+
+
+def _row(title):
+    """A row of the regularization example's last table (training loss, validation
+    loss, test accuracy), not of the earlier two-column one."""
+    return (rf"^{re.escape(title)}\s+(?P<train>[\d.]+)\s+(?P<val>[\d.]+)"
+            r"\s+(?P<acc>[\d.]+)$")
+
+
+def _code_size(size, ae, pca):
+    """A row of the autoencoder example's error table: code size, autoencoder, PCA."""
+    return rf"^\s+{size}\s+(?P<{ae}>[\d.]+)\s+(?P<{pca}>[\d.]+)$"
+
 
 # example -> [(file the text is in, pattern in the text, pattern in the output)]
 CLAIMS = {
@@ -70,6 +84,31 @@ CLAIMS = {
         (_REGULARIZATION, r"the (?P<n>\d+) wrong ones", r"(?P<n>\d+) of them now wrong"),
         (_REGULARIZATION, r"Only (?P<p>[\d.]+) % of the training labels are right",
          r"(?P<p>[\d.]+)% still right"),
+        (_REGULARIZATION, r"training loss (?P<train>[\d.]+) instead of",
+         _row("weight noise 0.05")),
+        (_REGULARIZATION, r"training loss [\d.]+ instead of (?P<train>[\d.]+)\)",
+         _row("no regularization")),
+        (_REGULARIZATION, r"lowers the validation loss \((?P<val>[\d.]+) against",
+         _row("weight noise 0.05")),
+        (_REGULARIZATION, r"lowers the validation loss \([\d.]+ against (?P<val>[\d.]+)\)",
+         _row("no regularization")),
+        (_REGULARIZATION, r"hardly moves the test accuracy \((?P<acc>[\d.]+) against",
+         _row("weight noise 0.05")),
+        (_REGULARIZATION,
+         r"hardly moves the test accuracy \([\d.]+ against (?P<acc>[\d.]+)\)",
+         _row("no regularization")),
+        (_REGULARIZATION, r"without the noise \((?P<train>[\d.]+) against",
+         _row("logistic, stochastic")),
+        (_REGULARIZATION, r"without the noise \([\d.]+ against (?P<train>[\d.]+)\)",
+         _row("logistic units")),
+        (_REGULARIZATION, r"validation loss ends lower \((?P<val>[\d.]+) against",
+         _row("logistic, stochastic")),
+        (_REGULARIZATION, r"validation loss ends lower \([\d.]+ against (?P<val>[\d.]+)\)",
+         _row("logistic units")),
+        (_REGULARIZATION, r"test accuracy higher \((?P<acc>[\d.]+) against",
+         _row("logistic, stochastic")),
+        (_REGULARIZATION, r"test accuracy higher \([\d.]+ against (?P<acc>[\d.]+)\)",
+         _row("logistic units")),
         (_REGULARIZATION, r"keeping the weights of epoch (?P<e>\d+)",
          r"early stopping \(epoch (?P<e>\d+)\)"),
     ],
@@ -97,6 +136,32 @@ CLAIMS = {
         (_SEARCH, r"soft vote of five networks \((?P<a>[\d.]+)\)",
          r"^their soft vote: (?P<a>[\d.]+)"),
         (_SEARCH, r"the average network \((?P<a>[\d.]+)\)", r"\(mean (?P<a>[\d.]+)\)"),
+        (_SEARCH, r"TPE's best setting scores (?P<a>[\d.]+) in 3-fold accuracy",
+         r"^TPE \(Optuna\): best 3-fold accuracy (?P<a>[\d.]+)"),
+        (_SEARCH, r"against the randomized search's (?P<a>[\d.]+)\.",
+         r"^randomized search: best 3-fold accuracy (?P<a>[\d.]+)"),
+        (_SEARCH, r"informed trials score from (?P<low>[\d.]+) up",
+         r"^\s+TPE\s+[\d. ]+\(lowest (?P<low>[\d.]+)\)"),
+        (_SEARCH, r"one random draw lands at (?P<low>[\d.]+);",
+         r"^\s+randomized\s+[\d. ]+\(lowest (?P<low>[\d.]+)\)"),
+    ],
+    "plot_autoencoder.py": [
+        (_AUTOENCODER, r"code classifies the test images better \((?P<ae>[\d.]+)\)",
+         r"^autoencoder, 32-unit code\s+test accuracy (?P<ae>[\d.]+)$"),
+        (_AUTOENCODER, r"than the 32 principal components \((?P<pca>[\d.]+)\)",
+         r"^PCA, 32 components\s+test accuracy (?P<pca>[\d.]+)$"),
+        (_AUTOENCODER, r"(?P<ae>[\d.]+) against (?P<pca>[\d.]+) with 32 numbers per image",
+         _code_size(32, "ae", "pca")),
+        (_AUTOENCODER, r"8-unit code rebuilds the images better \((?P<ae>[\d.]+)\)",
+         _code_size(8, "ae", "pca")),
+        (_AUTOENCODER, r"than 16 principal components \((?P<pca>[\d.]+)\)",
+         _code_size(16, "ae", "pca")),
+        (_AUTOENCODER, r"reconstructions are at (?P<plain>[\d.]+) from the clean images",
+         r"^autoencoder rebuilds them with error (?P<plain>[\d.]+)$"),
+        (_AUTOENCODER, r"the noisy images at (?P<noisy>\d+\.\d+)",
+         r"^noisy test images: error (?P<noisy>[\d.]+)"),
+        (_AUTOENCODER, r"comes closer still \((?P<denoising>[\d.]+)\)",
+         r"^denoising autoencoder rebuilds them with error (?P<denoising>[\d.]+)$"),
     ],
     "plot_getting_started.py": [
         ("doc/getting_started.rst", r"It prints a test accuracy of (?P<acc>[\d.]+)",
@@ -156,7 +221,8 @@ FACTS = {
         "on 1,000 Fashion", "**30 % had", "Validation (2,000 images) and test (2,000",
         "With 1 or 2 hidden", "From 32 units on", "a 256-unit network trained for 80",
         "probability 0.5", "for 10 epochs", "mini-batches of 50 rows", "in [0, 1]",
-        "at 1.0 all", "Growing past 32 units"],
+        "at 1.0 all", "Growing past 32 units", "standard deviation 0.05",
+        "(Graves, 2011)", "sends on 1 with", "its output , else 0"],
     "plot_fashion_mnist_challenge.py": [
         "challenge: 0.89 test accuracy, validation loss under 0.30",
         "(60,000 training images", "10,000 test images", "at least 0.89",
@@ -165,7 +231,15 @@ FACTS = {
     "plot_hyperparameter_search.py": [
         "the 1,347 images", "same 1,347 images", "20 settings", "between 1e-5 and 10",
         "between 1e-4 and 1e-1", "by 3-fold", "27 random settings", "for 10 epochs",
-        "up to 90", "sizes (4 units", "3-fold accuracy", "about 63 %"],
+        "up to 90", "sizes (4 units", "3-fold accuracy", "about 63 %",
+        "Bergstra et al., 2011", "20 settings from", "same 3-fold", "settings 11 to 20"],
+    "plot_autoencoder.py": [
+        "on 5,000 Fashion-MNIST", "scaled to [0, 1]", "1,000 test images",
+        "linear 32-unit code", "pixels in [0, 1]", "code sizes 8, 16 and 32",
+        "mini-batches of 64", "standardized 32 numbers", "classifier on 32 principal",
+        "than the 32 principal", "with 32 numbers per image", "its 8-unit code",
+        "than 16 principal", "standard deviation 0.3", "through 32 numbers",
+        "from 32 numbers"],
 }
 
 _NUMBER = re.compile(r"(?<![\w.])[-−]?\d(?:[\d,]*\d)?(?:\.\d+)?(?:e[-+]?\d+)?(?![\w])")
