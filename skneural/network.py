@@ -236,8 +236,8 @@ class Network:
         xp = backend.xp
         # Tied layers' matrices are their owners' transposes: not stored again.
         arrays = self.layout.stored(arrays[: len(coefs)]) + arrays[len(coefs):]
-        return xp.concat([xp.reshape(backend.cast(a, self.dtype), (-1,))
-                          for a in arrays])
+        return backend.staggered(xp.concat([xp.reshape(backend.cast(a, self.dtype),
+                                                       (-1,)) for a in arrays]))
 
     def init_params(self, random_state, initializer="auto", activation_name=None):
         """Draw a flat buffer of initial parameters (NumPy), layer by layer.

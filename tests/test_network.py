@@ -203,3 +203,30 @@ def test_float32_network_stays_float32():
     assert params.dtype == grad.dtype == np.float32
     assert all(a.dtype == np.float32
                for a in network.forward(params, X).activations[1:])
+
+
+def test_large_arrays_a_solver_streams_together_start_at_different_4k_offsets():
+    """Adam streams the weights, the gradient and both moments in one loop; large
+    NumPy allocations all start at the same offset in their page (mmap), which makes
+    such a loop thrash the same cache sets. The backend staggers them."""
+    from skneural._backend import NUMPY, Backend
+
+    # Above glibc's largest mmap threshold (32 MiB) every allocation is an mmap, at
+    # offset 16 in its page: unstaggered, these arrays would all share it.
+    plain = np.ones(4_500_000)
+    backend = Backend.of(plain)
+    arrays = [backend.buffer(plain.shape, plain.dtype), NUMPY.zeros_like(plain),
+              NUMPY.full_like(plain, 2.0), backend.staggered(plain)]
+    offsets = {a.__array_interface__["data"][0] % 4096 for a in arrays}
+    assert len(offsets) == len(arrays)
+    for array, value in zip(arrays[1:], [0.0, 2.0, 1.0]):
+        assert array.shape == plain.shape and array.flags.c_contiguous
+        assert np.all(array == value)
+    assert NUMPY.ones_like(plain[:10_000], dtype=np.float32).dtype == np.float32
+    # A packed buffer (staggered too) keeps its values, and the coefficient views
+    # see it.
+    network = Network([784, 256, 10], dtype=np.float64)
+    initial = network.init_params(np.random.RandomState(0))
+    params = network.pack(*network.unpack(initial))
+    np.testing.assert_array_equal(params, initial)
+    assert np.shares_memory(network.unpack(params)[0][0], params)
