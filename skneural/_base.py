@@ -145,7 +145,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def _make_network(self, layer_units, dtype):
         options = self._network_options(dtype)
         # The last call's network, when it was built from the same settings.
-        return _cache.network(self, (layer_units, *options.values()),
+        return _cache.network(self, (tuple(layer_units), *options.values()),
                               lambda: Network(layer_units, **options))
 
     def _network_options(self, dtype):

@@ -17,7 +17,7 @@ import os
 import numpy as np
 
 __all__ = ["ENABLED", "usable", "adam_update", "sgd_update", "penalize_divide",
-           "bias_activation", "activation_backward", "log_loss", "cumulative_l1"]
+           "bias_activation", "activation_backward", "log_loss", "cumulative_l1", "softmax"]
 
 ENABLED = False
 if os.environ.get("SKNEURAL_JIT", "1").strip().lower() not in ("0", "false", "no",
@@ -137,6 +137,28 @@ if ENABLED:
             for j in range(k):
                 exp_shifted[i, j] = exp_shifted[i, j] / norm * y_sum[i] - y[i, j]
 
+    @_jit
+    def _subtract_row_max(X):
+        n, k = X.shape
+        for i in range(n):
+            top = X[i, 0]
+            for j in range(1, k):
+                # A NaN is skipped here but still makes its row's sum NaN: NumPy's row.
+                if X[i, j] > top:
+                    top = X[i, j]
+            for j in range(k):
+                X[i, j] -= top
+
+    @_jit
+    def _divide_by_row_sum(X):
+        n, k = X.shape
+        for i in range(n):
+            total = X[i, 0]  # in X's dtype, as NumPy's sum
+            for j in range(1, k):
+                total += X[i, j]
+            for j in range(k):
+                X[i, j] /= total
+
 
 # -- the kernels, each with the signature of the rule it replaces ----------------------
 #
@@ -187,6 +209,18 @@ def cumulative_l1(params, q, n_coefs, u, xp):
     c = params.dtype.type
     _cumulative_l1(params, q, c(u), c(0))
     return params
+
+
+def softmax(X, xp):
+    """:mod:`skneural.activations`' softmax, row by row in place: compiled passes
+    before and after NumPy's vectorized ``exp`` (five NumPy calls otherwise, which
+    a one-row ``predict_proba`` feels)."""
+    if X.ndim != 2 or X.shape[1] == 0:
+        return NotImplemented
+    _subtract_row_max(X)
+    np.exp(X, out=X)
+    _divide_by_row_sum(X)
+    return X
 
 
 def bias_activation(out, bias, activation, xp):

@@ -216,7 +216,7 @@ class Trainer:
         self.overflow = _Overflow()  # noted in each epoch, see _epoch
         self.backend, self.workspace = data.backend, self.network.workspace(data.backend)
         self._last_good = data.backend.copy(params)
-        steps = self.max_iter * -(-data.n_samples // batch_size)
+        steps = (1 if incremental else self.max_iter) * -(-data.n_samples // batch_size)
         with blas_threads_for(data.backend, self.network.coef_shapes, batch_size, steps):
             if self.minimizes:
                 self._minimize(state, params, data, validation)

@@ -48,7 +48,7 @@ from numbers import Real
 
 import numpy as np
 
-from ._backend import erf, expit, float_copy, into, namespace
+from ._backend import erf, expit, float_copy, fusable, into, namespace
 from ._registry import Registry
 
 __all__ = ["Activation", "ACTIVATIONS", "register", "get", "leaky_relu", "elu", "gelu"]
@@ -162,6 +162,7 @@ def _exp_derivative(Z, delta, X, xp):
     return delta
 
 
+@fusable("softmax", 1)
 def _softmax(X, xp):
     X -= xp.max(X, axis=1, keepdims=True)
     X = into(xp, xp.exp, X, out=X)

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy.special import softmax as scipy_softmax
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
@@ -100,11 +101,30 @@ def test_cumulative_l1_kernel_equals_its_rule(dtype):
     assert 0 < np.mean(params[:900] == 0) < 1  # both branches, and clipping, ran
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-6)])
+@pytest.mark.parametrize("shape", [(1, 10), (257, 3), (4, 1)])
+def test_softmax_kernel_equals_its_rule(dtype, rtol, shape):
+    rng = np.random.RandomState(2)
+    X = (rng.normal(size=shape) * 30).astype(dtype)
+    if shape[0] > 1:
+        X[1, 0] = np.nan       # a NaN makes its row NaN, as NumPy's max does
+        X[2, :] = -np.inf      # exp(-inf - -inf): NaN
+        X[3, 0] = np.inf
+    with np.errstate(invalid="ignore"):
+        expected = activations.get("softmax").function.definition(X.copy(), NUMPY)
+        np.testing.assert_allclose(scipy_softmax(X[4:], axis=1), expected[4:],
+                                   rtol=rtol * 10)
+        got = _jit.softmax(X, NUMPY)
+    assert got is X and got.dtype == dtype  # in place
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=0)  # NaNs in place too
+
+
 def test_kernels_decline_what_they_do_not_fuse():
     tanh = activations.get("tanh")
     out, bias = np.zeros((2, 3)), np.zeros(3)
     assert _jit.bias_activation(out, bias, tanh, NUMPY) is NotImplemented
     assert _jit.activation_backward(out, out, None, tanh, NUMPY) is NotImplemented
+    assert _jit.softmax(np.zeros(3), NUMPY) is NotImplemented  # rows only
     # The network's fusable rules still give tanh through the definition.
     np.testing.assert_array_equal(
         network_module._bias_activation(np.ones((2, 3)), bias, tanh, NUMPY),
