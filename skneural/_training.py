@@ -179,7 +179,7 @@ class Trainer:
         self.proximal = (CumulativeL1(network) if l1 and solver.proximal_l1
                          and self.base_rate is not None and not self.minimizes else None)
         self.split_l1 = l1 and self.minimizes and solver.supports_bounds
-        # The gradient leaves L1 out where the proximal step or the split handles it.
+        # The gradient leaves L1 out where the cumulative penalty or the split handles it.
         self.l1_gradient = self.proximal is None and not self.split_l1
 
     def learning_rate(self, state):
