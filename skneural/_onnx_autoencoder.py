@@ -11,8 +11,13 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import MLPAutoencoder
-from ._onnx_graph import GraphBuilder, _activation
-from .onnx import _compute_dtype, _graph_input, _tensor_type
+from ._onnx_graph import (
+    GraphBuilder,
+    _activation,
+    _compute_dtype,
+    _graph_input,
+    _tensor_type,
+)
 
 __all__ = []
 

@@ -1,4 +1,5 @@
-"""The graph builder and the activation recipes of :mod:`skneural.onnx`.
+"""The graph builder, the activation recipes and the inputs' dtype handling that
+:mod:`skneural.onnx`'s converters and the autoencoder's share.
 
 Private: import :class:`GraphBuilder`, :func:`register_activation` and
 :func:`parse_activation_name` from :mod:`skneural.onnx`, which documents them.
@@ -11,6 +12,9 @@ from functools import lru_cache
 import numpy as np
 from onnx.helper import np_dtype_to_tensor_dtype
 from scipy.special import erf
+from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, guess_numpy_type
+
+from ._perceptron import PerceptronClassifier
 
 __all__ = ["GraphBuilder", "parse_activation_name", "register_activation"]
 
@@ -269,3 +273,48 @@ for _name, _builder in [
 ]:
     register_activation(_name, _builder)
 del _name, _builder
+
+
+# -- the converters' inputs and types (shared by skneural.onnx and the autoencoder's)
+
+
+def _input_dtype(inputs):
+    """The dtype of the inputs side by side: one array's, or what NumPy makes of a
+    DataFrame's columns (as ``validate_data`` does)."""
+    return np.result_type(*[np.dtype(guess_numpy_type(v.type)) for v in inputs])
+
+
+def _compute_dtype(model, inputs):
+    """The dtype ``predict`` / ``decision_function`` computes in for these inputs."""
+    input_dtype = _input_dtype(inputs)
+    if isinstance(model, PerceptronClassifier):
+        return np.result_type(input_dtype, model.coef_.dtype, model.intercept_.dtype)
+    weights = model.coefs_[0].dtype
+    if getattr(model, "training_dtype", None) is not None:
+        return weights
+    if input_dtype.kind not in "f":  # validate_data converts other input to float64
+        input_dtype = np.dtype(np.float64)
+    return np.result_type(input_dtype, weights)
+
+
+def _side_by_side(graph, inputs, dtype):
+    """The inputs (one per DataFrame column, or one array) as one matrix of
+    ``dtype``: each cast where it differs, then concatenated."""
+    names = []
+    for variable in inputs:
+        name = variable.full_name
+        if np.dtype(guess_numpy_type(variable.type)) != dtype:
+            name = graph.op("Cast", name, to=np_dtype_to_tensor_dtype(np.dtype(dtype)))
+        names.append(name)
+    return names[0] if len(names) == 1 else graph.op("Concat", *names, axis=1)
+
+
+def _graph_input(graph, operator):
+    """The operator's inputs as one matrix in the graph's dtype."""
+    return _side_by_side(graph, operator.inputs, graph.dtype)
+
+
+def _tensor_type(dtype, shape):
+    """skl2onnx's tensor type of a float32 or float64 ``dtype``."""
+    return {np.float32: FloatTensorType, np.float64: DoubleTensorType}[
+        np.dtype(dtype).type](shape)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._backend import all_finite, blas_threads_for, to_host
+from ._backend import all_finite, to_host
+from ._threads import blas_threads_for
 from .optim.schedules import Schedule
 from .regularizers import CumulativeL1, split_minimize
 

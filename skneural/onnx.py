@@ -68,7 +68,7 @@ import re
 import numpy as np
 import scipy.sparse as sp
 from onnx import TensorProto
-from onnx.helper import np_dtype_to_tensor_dtype, tensor_dtype_to_np_dtype
+from onnx.helper import tensor_dtype_to_np_dtype
 from skl2onnx import to_onnx as _skl2onnx_to_onnx
 from skl2onnx import update_registered_converter
 from skl2onnx._parse import _parse_sklearn, _parse_sklearn_classifier
@@ -97,6 +97,11 @@ from ._mlp import MLPClassifier, MLPRegressor
 from ._onnx_graph import (
     GraphBuilder,
     _activation,
+    _compute_dtype,
+    _graph_input,
+    _input_dtype,
+    _side_by_side,
+    _tensor_type,
     parse_activation_name,
     register_activation,
 )
@@ -122,42 +127,6 @@ def _hidden_activation_names(model):
     return [a if isinstance(a, str) else a.name for a in activation]
 
 
-def _input_dtype(inputs):
-    """The dtype of the inputs side by side: one array's, or what NumPy makes of a
-    DataFrame's columns (as ``validate_data`` does)."""
-    return np.result_type(*[np.dtype(guess_numpy_type(v.type)) for v in inputs])
-
-
-def _compute_dtype(model, inputs):
-    """The dtype ``predict`` / ``decision_function`` computes in for these inputs."""
-    input_dtype = _input_dtype(inputs)
-    if isinstance(model, PerceptronClassifier):
-        return np.result_type(input_dtype, model.coef_.dtype, model.intercept_.dtype)
-    weights = model.coefs_[0].dtype
-    if getattr(model, "training_dtype", None) is not None:
-        return weights
-    if input_dtype.kind not in "f":  # validate_data converts other input to float64
-        input_dtype = np.dtype(np.float64)
-    return np.result_type(input_dtype, weights)
-
-
-def _side_by_side(graph, inputs, dtype):
-    """The inputs (one per DataFrame column, or one array) as one matrix of
-    ``dtype``: each cast where it differs, then concatenated."""
-    names = []
-    for variable in inputs:
-        name = variable.full_name
-        if np.dtype(guess_numpy_type(variable.type)) != dtype:
-            name = graph.op("Cast", name, to=np_dtype_to_tensor_dtype(np.dtype(dtype)))
-        names.append(name)
-    return names[0] if len(names) == 1 else graph.op("Concat", *names, axis=1)
-
-
-def _graph_input(graph, operator):
-    """The operator's inputs as one matrix in the graph's dtype."""
-    return _side_by_side(graph, operator.inputs, graph.dtype)
-
-
 def _mlp_raw_output(graph, model, x):
     """The output layer's pre-activations (before the output link)."""
     names = _hidden_activation_names(model)
@@ -178,12 +147,6 @@ def _classes_const(graph, classes):
     graph._container.add_initializer(name, TensorProto.STRING, [len(classes)],
                                      [str(c).encode("utf-8") for c in classes])
     return name
-
-
-def _tensor_type(dtype, shape):
-    """skl2onnx's tensor type of a float32 or float64 ``dtype``."""
-    return {np.float32: FloatTensorType, np.float64: DoubleTensorType}[
-        np.dtype(dtype).type](shape)
 
 
 def _label_type(classes, shape):
