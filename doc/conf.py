@@ -98,6 +98,10 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_memory": False,
+    # A block ending in ax.legend() shows no "<matplotlib.legend.Legend object at
+    # 0x...>": the figure is the output. Other stray reprs fail the build
+    # (example_checks.output_problems).
+    "ignore_repr_types": r"matplotlib[.]",
     "matplotlib_animations": False,
     # Before and after each example: matplotlib's defaults, then the checks.
     "reset_modules": ("matplotlib", "example_checks.check_example"),

@@ -1,6 +1,6 @@
 """
-Generalization: network size, then L2, dropout, input noise and early stopping
-==============================================================================
+Generalization: network size, then L2, dropout, noise and early stopping
+========================================================================
 
 A network generalizes when what it learned from its training cases carries over to
 new ones. This example shows the two ways that fails and four cures, on 1,000

@@ -239,3 +239,42 @@ def test_a_claim_the_output_contradicts_is_reported(monkeypatch):
     problems = example_claims.claim_problems("plot_fashion_mnist_challenge.py",
                                              "lowest validation loss 0.3104 at epoch 3")
     assert len(problems) == 1 and "where the run printed 0.3104" in problems[0]
+
+
+@pytest.mark.parametrize("galleries", ["auto_examples", ["auto_examples"]])
+def test_the_docs_build_reads_each_generated_page(tmp_path, galleries):
+    """The docs build's check (``check_example``, sphinx-gallery's reset hook) finds the
+    page of the example it just ran, whether ``gallery_dirs`` is one folder (a string,
+    as doc/conf.py has it) or a list, and reports what the reader would see."""
+    (tmp_path / "auto_examples").mkdir()
+    (tmp_path / "auto_examples" / "plot_stray.rst").write_text(textwrap.dedent("""\
+        .. rst-class:: sphx-glr-script-out
+
+         .. code-block:: none
+
+
+            <matplotlib.legend.Legend object at 0x7f0650077350>
+
+        """), encoding="utf-8")
+    conf = {"gallery_dirs": galleries, "src_dir": str(tmp_path)}
+    fname = str(tmp_path / "plot_stray.py")
+    assert example_checks.generated_page(conf, fname) == (
+        tmp_path / "auto_examples" / "plot_stray.rst")
+    reported = []
+    from sphinx.util import logging as sphinx_logging
+    adapter = sphinx_logging.getLogger("example_checks")
+    original = type(adapter).warning
+    type(adapter).warning = lambda self, message, *args, **kw: reported.append(
+        message % args)
+    try:
+        example_checks.check_example(conf, fname, "before")
+        example_checks.check_example(conf, fname, "after")
+    finally:
+        type(adapter).warning = original
+    assert any("an object's repr" in line and "plot_stray.py" in line
+               for line in reported), reported
+
+
+def test_the_docs_build_says_when_a_page_is_missing(tmp_path):
+    conf = {"gallery_dirs": "auto_examples", "src_dir": str(tmp_path)}
+    assert example_checks.generated_page(conf, str(tmp_path / "plot_x.py")) is None

@@ -215,6 +215,19 @@ def state_changing_calls(source):
 _STATE_BEFORE = {}
 
 
+def generated_page(gallery_conf, fname):
+    """The page sphinx-gallery wrote for the example ``fname`` (None if none):
+    ``gallery_dirs`` may be one folder (a string, as in doc/conf.py) or a list."""
+    galleries = gallery_conf["gallery_dirs"]
+    if isinstance(galleries, str):
+        galleries = [galleries]
+    for gallery in galleries:
+        page = Path(gallery_conf["src_dir"]) / gallery / (Path(fname).stem + ".rst")
+        if page.exists():
+            return page
+    return None
+
+
 def check_example(gallery_conf, fname, when):
     """sphinx-gallery's ``reset_modules`` hook, called before and after each example
     it runs: after it, the process state must be as before, and the page it wrote
@@ -229,11 +242,12 @@ def check_example(gallery_conf, fname, when):
     from sphinx.util import logging as sphinx_logging
 
     problems = state_changes(_STATE_BEFORE.pop(name), process_state())
-    for gallery in gallery_conf["gallery_dirs"]:
-        page = Path(gallery_conf["src_dir"]) / gallery / (Path(name).stem + ".rst")
-        if page.exists():
-            output = gallery_output(page.read_text(encoding="utf-8"))
-            problems += output_problems(output) + claim_problems(name, output)
+    page = generated_page(gallery_conf, fname)
+    if page is None:
+        problems.append("its generated page was not found, so its output is unchecked")
+    else:
+        output = gallery_output(page.read_text(encoding="utf-8"))
+        problems += output_problems(output) + claim_problems(name, output)
     logger = sphinx_logging.getLogger(__name__)
     for problem in problems:
         logger.warning("example %s: %s", name, problem)
