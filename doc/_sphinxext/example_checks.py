@@ -238,19 +238,25 @@ def check_example(gallery_conf, fname, when):
     if when == "before":
         _STATE_BEFORE[name] = process_state()
         return
-    from example_claims import claim_problems
     from sphinx.util import logging as sphinx_logging
 
-    problems = state_changes(_STATE_BEFORE.pop(name), process_state())
+    logger = sphinx_logging.getLogger(__name__)
+    for problem in example_problems(gallery_conf, fname, _STATE_BEFORE.pop(name)):
+        logger.warning("example %s: %s", name, problem)
+
+
+def example_problems(gallery_conf, fname, state_before):
+    """What is wrong after the example ``fname`` ran: process state changed since
+    ``state_before``, and what its generated page shows."""
+    from example_claims import claim_problems
+
+    problems = state_changes(state_before, process_state())
     page = generated_page(gallery_conf, fname)
     if page is None:
-        problems.append("its generated page was not found, so its output is unchecked")
-    else:
-        output = gallery_output(page.read_text(encoding="utf-8"))
-        problems += output_problems(output) + claim_problems(name, output)
-    logger = sphinx_logging.getLogger(__name__)
-    for problem in problems:
-        logger.warning("example %s: %s", name, problem)
+        return problems + ["its generated page was not found, so its output is "
+                           "unchecked"]
+    output = gallery_output(page.read_text(encoding="utf-8"))
+    return problems + output_problems(output) + claim_problems(Path(fname).name, output)
 
 
 # ----------------------------------------------------------------------------------
