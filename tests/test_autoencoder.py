@@ -138,8 +138,9 @@ def test_in_a_pipeline_and_a_search(digits):
     assert pipeline[0].set_output(transform="pandas").transform(X[:2]).shape == (2, 32)
 
 
-def test_array_api_namespace_gives_the_numpy_fit(digits):
-    xp = pytest.importorskip("array_api_strict")
+@pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
+def test_array_api_namespace_gives_the_numpy_fit(digits, namespace):
+    xp = pytest.importorskip(namespace)
     from sklearn import config_context
 
     X = digits[0][:200]
