@@ -59,17 +59,23 @@ WORKLOADS = {
 }
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="timed epochs per package (default 5, 3 with --quick); "
-                             "digits runs 10x as many")
+def add_workload_arguments(parser):
+    """--quick, --workloads and --dtypes: the choice of workloads, shared with
+    bench_versions.py."""
     parser.add_argument("--quick", action="store_true",
                         help=f"smoke run: first {QUICK_ROWS:,} Fashion-MNIST rows")
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS),
                         default=list(WORKLOADS))
     parser.add_argument("--dtypes", nargs="+", choices=["float32", "float64"],
                         default=["float32", "float64"])
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed epochs per package (default 5, 3 with --quick); "
+                             "digits runs 10x as many")
+    add_workload_arguments(parser)
     parser.add_argument("--torch", action="store_true",
                         help="also time PyTorch (CPU), when it is installed")
     parser.add_argument("--jax", action="store_true",

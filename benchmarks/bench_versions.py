@@ -32,7 +32,7 @@ from _common import (
     ratio_stats,
     time_interleaved,
 )
-from bench_epoch import WORKLOADS
+from bench_epoch import WORKLOADS, add_workload_arguments
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
 
@@ -59,12 +59,7 @@ def parse_args(argv):
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed epochs per version (default 7, 3 with --quick); "
                              "digits runs 10x as many")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: the first 10,000 Fashion-MNIST rows")
-    parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS),
-                        default=list(WORKLOADS))
-    parser.add_argument("--dtypes", nargs="+", choices=["float32", "float64"],
-                        default=["float32", "float64"])
+    add_workload_arguments(parser)
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 3 if args.quick else 7

@@ -13,6 +13,8 @@ import numpy as np
 from onnx.helper import np_dtype_to_tensor_dtype
 from scipy.special import erf
 from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, guess_numpy_type
+from skl2onnx.common.utils import check_input_and_output_numbers
+from sklearn.utils.validation import check_is_fitted
 
 from ._perceptron import PerceptronClassifier
 
@@ -318,3 +320,27 @@ def _tensor_type(dtype, shape):
     """skl2onnx's tensor type of a float32 or float64 ``dtype``."""
     return {np.float32: FloatTensorType, np.float64: DoubleTensorType}[
         np.dtype(dtype).type](shape)
+
+
+def _matrix_output_shapes(operator, width_attribute):
+    """skl2onnx's shape calculator of a converter with one float output of shape
+    (n, ``getattr(model, width_attribute)``) in the dtype the model computes in."""
+    check_input_and_output_numbers(operator, input_count_range=[1, None],
+                                   output_count_range=1)
+    model = operator.raw_operator
+    check_is_fitted(model)
+    n = operator.inputs[0].get_first_dimension()
+    dtype = _compute_dtype(model, operator.inputs)
+    operator.outputs[0].type = _tensor_type(dtype, [n, getattr(model, width_attribute)])
+
+
+def _dense_layers(graph, x, coefs, intercepts, activation_names):
+    """``x`` through the layers ``x @ coef + intercept``, each followed by its
+    activation; layers beyond ``activation_names`` (an MLP's output layer, whose link
+    the caller applies) keep their pre-activations."""
+    for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+        product = graph.op("MatMul", x, graph.const(coef))
+        x = graph.op("Add", product, graph.const(intercept))
+        if i < len(activation_names):
+            x = _activation(graph, activation_names[i], x)
+    return x

@@ -98,8 +98,10 @@ from ._onnx_graph import (
     GraphBuilder,
     _activation,
     _compute_dtype,
+    _dense_layers,
     _graph_input,
     _input_dtype,
+    _matrix_output_shapes,
     _side_by_side,
     _tensor_type,
     parse_activation_name,
@@ -129,13 +131,8 @@ def _hidden_activation_names(model):
 
 def _mlp_raw_output(graph, model, x):
     """The output layer's pre-activations (before the output link)."""
-    names = _hidden_activation_names(model)
-    for i, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
-        product = graph.op("MatMul", x, graph.const(coef))
-        x = graph.op("Add", product, graph.const(intercept))
-        if i < len(names):
-            x = _activation(graph, names[i], x)
-    return x
+    return _dense_layers(graph, x, model.coefs_, model.intercepts_,
+                         _hidden_activation_names(model))
 
 
 def _classes_const(graph, classes):
@@ -180,13 +177,7 @@ def _classifier_shapes(operator):
 
 
 def _regressor_shapes(operator):
-    check_input_and_output_numbers(operator, input_count_range=[1, None],
-                                   output_count_range=1)
-    model = operator.raw_operator
-    check_is_fitted(model)
-    n = operator.inputs[0].get_first_dimension()
-    dtype = _compute_dtype(model, operator.inputs)
-    operator.outputs[0].type = _tensor_type(dtype, [n, model.n_outputs_])
+    _matrix_output_shapes(operator, "n_outputs_")
 
 
 def _labels_from_positive(graph, positive, classes, output):

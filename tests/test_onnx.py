@@ -342,10 +342,16 @@ def _petrol_frame():
     return X, y.to_numpy()
 
 
-def _column_pipeline(columns, regressor):
-    scale = ColumnTransformer([("scale", StandardScaler(), list(columns))])
-    return TransformedTargetRegressor(make_pipeline(scale, regressor),
-                                      transformer=StandardScaler())
+def _fitted_column_pipeline(frame, y, hidden_layer_sizes, max_iter):
+    """A ColumnTransformer and an MLPRegressor in a TransformedTargetRegressor, fitted
+    on the petrol DataFrame (its convergence warning ignored)."""
+    scale = ColumnTransformer([("scale", StandardScaler(), list(frame.columns))])
+    regressor = MLPRegressor(hidden_layer_sizes, max_iter=max_iter, random_state=0)
+    model = TransformedTargetRegressor(make_pipeline(scale, regressor),
+                                       transformer=StandardScaler())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(frame, y)
 
 
 def _relative_error(actual, expected):
@@ -355,11 +361,7 @@ def _relative_error(actual, expected):
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 def test_dataframe_column_transformer_and_scaled_target(dtype):
     frame, y = _petrol_frame()
-    model = _column_pipeline(frame.columns, MLPRegressor((10,), max_iter=300,
-                                                         random_state=0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(frame, y)
+    model = _fitted_column_pipeline(frame, y, (10,), max_iter=300)
     session = ort.InferenceSession(
         skonnx.to_onnx(model, frame, dtype=dtype).SerializeToString(),
         providers=["CPUExecutionProvider"])
@@ -377,11 +379,7 @@ def test_dataframe_column_transformer_and_scaled_target(dtype):
 
 def test_dataframe_pipeline_through_plain_skl2onnx():
     frame, y = _petrol_frame()
-    model = _column_pipeline(frame.columns, MLPRegressor((5,), max_iter=100,
-                                                         random_state=0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(frame, y)
+    model = _fitted_column_pipeline(frame, y, (5,), max_iter=100)
     onnx_model = skl2onnx.to_onnx(model, frame[:1])
     (values,) = _run_feed(onnx_model, skonnx.input_feed(onnx_model, frame))
     assert _relative_error(values[:, 0], model.predict(frame)) < 1e-10
