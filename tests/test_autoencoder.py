@@ -18,8 +18,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from skneural import MLPAutoencoder
+from skneural import MLPAutoencoder, MLPRegressor
+from skneural.activations import ACTIVATIONS
+from skneural.initializers import INITIALIZERS
 from skneural.network import Network
+from skneural.optim import SOLVERS
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +60,48 @@ def test_encoder_and_mirrored_decoder_by_hand(digits):
     assert model.n_outputs_ == 64 and model.out_activation_ == "identity"
     assert list(model.get_feature_names_out()) == [f"mlpautoencoder{i}"
                                                    for i in range(4)]
+
+
+# Without tied weights an autoencoder is the mirrored network trained to give back its
+# input: MLPRegressor((16, 8, 16)) fitted on (X, X), which test_mlp.py and
+# scikit-learn's own tests check against scikit-learn. Same seed, same draws: every
+# solver, penalty, activation, weight init, loss and training noise the MLPs have
+# must reach the autoencoder and give the regressor's weights exactly.
+def _mirrored_fits(X, **settings):
+    settings = dict(dict(max_iter=12, random_state=0, learning_rate_init=0.01),
+                    **settings)
+    autoencoder = _fit(MLPAutoencoder((16, 8), **settings), X)
+    regressor = _fit(MLPRegressor((16, 8, 16), **settings), X, y=X)
+    return autoencoder, regressor
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+def test_every_solver_and_penalty_trains_it_as_the_mirrored_regressor(digits, solver,
+                                                                      penalty):
+    X = digits[0][:300]
+    autoencoder, regressor = _mirrored_fits(X, solver=solver, penalty=penalty,
+                                            alpha=0.5)
+    for mine, reference in zip(autoencoder.coefs_ + autoencoder.intercepts_,
+                               regressor.coefs_ + regressor.intercepts_):
+        np.testing.assert_array_equal(mine, reference)
+    assert autoencoder.loss_curve_ == regressor.loss_curve_
+    assert autoencoder.loss_curve_[-1] < 0.9 * autoencoder.loss_curve_[0]  # it trained
+
+
+@pytest.mark.parametrize("settings", [
+    *[dict(activation=name) for name in sorted(set(ACTIVATIONS) - {"softmax"})],
+    *[dict(weight_init=name) for name in INITIALIZERS],
+    dict(loss="absolute_error"), dict(loss="huber"),
+    dict(input_noise=0.2), dict(input_dropout=0.2), dict(dropout=0.3),
+    dict(weight_noise=0.05), dict(activation="logistic", stochastic_activities=True),
+    dict(max_norm=0.5), dict(solver="sgd", batch_size=32, learning_rate="adaptive"),
+], ids=lambda settings: "-".join(f"{k}={v}" for k, v in settings.items()))
+def test_every_option_reaches_the_network_as_in_the_mirrored_regressor(digits,
+                                                                       settings):
+    autoencoder, regressor = _mirrored_fits(digits[0][:300], **settings)
+    for mine, reference in zip(autoencoder.coefs_, regressor.coefs_):
+        np.testing.assert_array_equal(mine, reference)
 
 
 def test_denoising_corrupts_the_input_and_keeps_the_target_clean():
