@@ -110,13 +110,19 @@ if ENABLED:
 
 
     @_jit
+    def _row_max(X, i):
+        # A NaN is skipped here but still makes its row's sum NaN: NumPy's row.
+        top = X[i, 0]
+        for j in range(1, X.shape[1]):
+            if X[i, j] > top:
+                top = X[i, j]
+        return top
+
+    @_jit
     def _softmax_shift(y, raw, shifted, y_dot, y_sum):
         n, k = raw.shape
         for i in range(n):
-            top = raw[i, 0]
-            for j in range(1, k):
-                if raw[i, j] > top:
-                    top = raw[i, j]
+            top = _row_max(raw, i)
             dot, total = 0.0, 0.0
             for j in range(k):  # shifted may be raw itself: raw[i, j] is read first
                 value = raw[i, j] - top
@@ -141,11 +147,7 @@ if ENABLED:
     def _subtract_row_max(X):
         n, k = X.shape
         for i in range(n):
-            top = X[i, 0]
-            for j in range(1, k):
-                # A NaN is skipped here but still makes its row's sum NaN: NumPy's row.
-                if X[i, j] > top:
-                    top = X[i, j]
+            top = _row_max(X, i)
             for j in range(k):
                 X[i, j] -= top
 

@@ -322,15 +322,21 @@ def _tensor_type(dtype, shape):
         np.dtype(dtype).type](shape)
 
 
+def _fitted_operator(operator, n_outputs):
+    """What every shape calculator starts with: the operator's input and output
+    counts checked, and its fitted model, number of rows and computing dtype."""
+    check_input_and_output_numbers(operator, input_count_range=[1, None],
+                                   output_count_range=n_outputs)
+    model = operator.raw_operator
+    check_is_fitted(model)
+    return (model, operator.inputs[0].get_first_dimension(),
+            _compute_dtype(model, operator.inputs))
+
+
 def _matrix_output_shapes(operator, width_attribute):
     """skl2onnx's shape calculator of a converter with one float output of shape
     (n, ``getattr(model, width_attribute)``) in the dtype the model computes in."""
-    check_input_and_output_numbers(operator, input_count_range=[1, None],
-                                   output_count_range=1)
-    model = operator.raw_operator
-    check_is_fitted(model)
-    n = operator.inputs[0].get_first_dimension()
-    dtype = _compute_dtype(model, operator.inputs)
+    model, n, dtype = _fitted_operator(operator, 1)
     operator.outputs[0].type = _tensor_type(dtype, [n, getattr(model, width_attribute)])
 
 

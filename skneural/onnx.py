@@ -99,6 +99,7 @@ from ._onnx_graph import (
     _activation,
     _compute_dtype,
     _dense_layers,
+    _fitted_operator,
     _graph_input,
     _input_dtype,
     _matrix_output_shapes,
@@ -162,12 +163,7 @@ def _is_multilabel(model):
 
 
 def _classifier_shapes(operator):
-    check_input_and_output_numbers(operator, input_count_range=[1, None],
-                                   output_count_range=2)
-    model = operator.raw_operator
-    check_is_fitted(model)
-    n = operator.inputs[0].get_first_dimension()
-    dtype = _compute_dtype(model, operator.inputs)
+    model, n, dtype = _fitted_operator(operator, 2)
     n_classes = len(model.classes_)
     if _is_multilabel(model):
         operator.outputs[0].type = Int64TensorType([n, n_classes])
